@@ -1,0 +1,55 @@
+"""Verb functions over the shared geography: custom areas and their unions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from django.db import connection, transaction
+
+from layers.domain.errors import ParamError
+from layers.models import Agency, Area, CustomArea, GeographyLevel
+from layers.sqlfile import load_statements
+
+_SQL = load_statements(Path(__file__).parent / "sql" / "custom_area_union.sql")
+
+
+def refresh_custom_area_unions(ids: list[int]) -> None:
+    """Recompute the union geometry of the given custom areas."""
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL["union_by_id"], {"custom_area_ids": ids})
+
+
+def refresh_custom_areas_of_level(level: GeographyLevel) -> int:
+    """Recompute every custom area built on `level` (after its boundaries are reloaded)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SQL["ids_for_level"], {"base_level_id": level.id})
+        ids = [row[0] for row in cursor.fetchall()]
+    refresh_custom_area_unions(ids)
+    return len(ids)
+
+
+@transaction.atomic
+def save_custom_area(*, owner: Agency, name: str, base_level: GeographyLevel,
+                     codes: Iterable[str], is_shared: bool = False) -> CustomArea:
+    """Create or update the custom area `name` of `owner` from a list of area codes.
+
+    Every code must be an area of `base_level`; the union geometry is recomputed.
+    """
+    wanted = sorted({c.strip() for c in codes if c.strip()})
+    if not wanted:
+        raise ParamError("a custom area needs at least one area code", parameter="codes")
+    members = list(Area.objects.filter(level=base_level, gss_code__in=wanted))
+    unknown = sorted(set(wanted) - {a.gss_code for a in members})
+    if unknown:
+        listed = ", ".join(unknown[:10]) + (" ..." if len(unknown) > 10 else "")
+        raise ParamError(f"not {base_level.slug} areas: {listed}", parameter="codes")
+    custom, _ = CustomArea.objects.update_or_create(
+        owner=owner, name=name, defaults={"base_level": base_level, "is_shared": is_shared}
+    )
+    custom.members.set(members)
+    refresh_custom_area_unions([custom.id])
+    custom.refresh_from_db()
+    return custom

@@ -1,0 +1,148 @@
+"""Settings: configured only by environment variables (STYLE.md "Settings").
+
+With DEBUG off, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL must be given: a
+half-configured production stops at start-up instead of running with defaults.
+Without DATABASE_URL (development, tests) the project's own private PostGIS cluster
+is used (portal/devdb.py).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+from portal import devdb
+from portal.env import env_bool, env_int, env_list, env_secret, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", default=False)
+_database_url = env_secret("DATABASE_URL")
+
+if DEBUG:
+    SECRET_KEY = env_secret("SECRET_KEY") or "insecure-development-key-debug-only"
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
+else:
+    _missing = [name for name, value in (
+        ("SECRET_KEY", env_secret("SECRET_KEY")),
+        ("ALLOWED_HOSTS", env_str("ALLOWED_HOSTS")),
+        ("DATABASE_URL", _database_url),
+    ) if not value]
+    if _missing:
+        raise ImproperlyConfigured(
+            "DEBUG is off, so these must be set: " + ", ".join(_missing)
+            + ". For development set DEBUG=1 (the Makefile does)."
+        )
+    SECRET_KEY = env_secret("SECRET_KEY") or ""
+    ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
+
+
+def _database_from_url(url: str) -> dict[str, object]:
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "postgis"}:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL must start with postgres:// or postgresql://, not {parts.scheme}://"
+        )
+    return {
+        "ENGINE": "django.contrib.gis.db.backends.postgis",
+        "NAME": unquote(parts.path.lstrip("/")) or "commonground",
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+DATABASES = {"default": _database_from_url(_database_url or devdb.dsn())}
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "layers",
+    "ingest",
+    "portal",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Front-end libraries come from the npm registry (package.json) and are served from
+# node_modules under a fixed prefix: nothing is copied into the repository.
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Debian 12 ships GDAL 3.6; the check asks for 3.9 (STACK.md pitfall 4). We never pass
+# untrusted SRS or WKT strings to GDAL.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Boundary tiles: served from pre-simplified copies; a versioned URL may be cached for long.
+TILE_MAX_AGE = env_int("TILE_MAX_AGE", 365 * 24 * 3600)
+TILE_UNVERSIONED_MAX_AGE = env_int("TILE_UNVERSIONED_MAX_AGE", 300)
+
+# Where uploaded and loaded files are kept (content-addressed by sha256).
+FILE_STORE = Path(env_str("FILE_STORE") or BASE_DIR / "var" / "files")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
+}
