@@ -16,6 +16,7 @@ from django.db import connection, transaction
 from tqdm import tqdm
 
 from ingest.pipeline.boundaries import PROGRESS_FROM, BoundaryRow
+from ingest.pipeline.lookups import LookupLink
 from layers.domain.tiles import ZOOM_BANDS
 from layers.geography import refresh_custom_areas_of_level
 from layers.models import GeographyLevel
@@ -74,3 +75,56 @@ def write_dissolved(level: GeographyLevel, child: GeographyLevel) -> WriteResult
         cursor.execute(_SQL["stage_dissolved"], {"level_id": level.id,
                                                  "child_level_id": child.id})
         return _finish(cursor, level, source=f"dissolved from {child.slug}", derived_from=child)
+
+
+_LOOKUP_SQL = load_statements(Path(__file__).parent.parent / "sql" / "lookups_write.sql")
+
+
+@transaction.atomic
+def write_lookups(links: list[LookupLink], *, source: str) -> int:
+    """Replace the links of every child named in `links`, in one transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LOOKUP_SQL["create_stage"])
+        with cursor.copy("COPY lookup_stage FROM STDIN") as copy:
+            for link in tqdm(links, desc="writing", unit=" links",
+                             disable=len(links) < PROGRESS_FROM):
+                copy.write_row((link.child_level, link.child_code, link.parent_level,
+                                link.parent_code, link.parent_name, link.weight, link.change,
+                                link.method))
+        cursor.execute(_LOOKUP_SQL["delete_replaced"])
+        cursor.execute(_LOOKUP_SQL["insert_links"], {"source": source[:300]})
+        return int(cursor.rowcount)
+
+
+@dataclass(frozen=True, slots=True)
+class BestFit:
+    n_children: int
+    n_linked: int
+    unmatched_children: list[str]
+    parents_without_children: list[str]
+
+
+def derive_best_fit(child: GeographyLevel, parent: GeographyLevel, *, commit: bool) -> BestFit:
+    """Link each `child` area to the `parent` area holding its point on surface.
+
+    Dry run unless `commit`: the transaction is rolled back after counting.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_LOOKUP_SQL["create_stage"])
+        cursor.execute(_LOOKUP_SQL["stage_point_on_surface"], {
+            "child_slug": child.slug, "parent_slug": parent.slug,
+            "child_level_id": child.id, "parent_level_id": parent.id,
+        })
+        cursor.execute(_LOOKUP_SQL["unmatched_children"], {"id": child.id})
+        unmatched = [r[0] for r in cursor.fetchall()]
+        cursor.execute(_LOOKUP_SQL["childless_parents"], {"id": parent.id})
+        childless = [r[0] for r in cursor.fetchall()]
+        n_children = child.areas.count()
+        n_linked = n_children - len(unmatched)
+        if commit:
+            cursor.execute(_LOOKUP_SQL["delete_replaced"])
+            cursor.execute(_LOOKUP_SQL["insert_links"],
+                           {"source": f"best fit of {child.slug} in {parent.slug}"})
+        else:
+            transaction.set_rollback(True)
+    return BestFit(n_children, n_linked, unmatched, childless)

@@ -1,0 +1,76 @@
+# Common Ground: the Makefile is the working documentation of how to set up, run and
+# test the project. `make demo` and `make test` are the two commands in the README.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_BASE ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# Development and tests run with DEBUG on unless the caller says otherwise.
+export DEBUG ?= 1
+SHARED_DATA ?= ../shared/data
+export SHARED_DATA
+# The venv is rebuilt when the pinned dependencies change.
+DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
+
+.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint bench-tiles
+
+help:
+	@echo "make demo       set up everything, load the demo data, serve http://127.0.0.1:8000"
+	@echo "make test       set up everything, run the whole test suite"
+	@echo "make setup      system packages, .venv, npm packages, database, migrations"
+	@echo "make db-stop    stop the private PostGIS cluster"
+	@echo "make lint       ruff, mypy on the pure core, import rules"
+	@echo "make test-fast  the pure domain tests only (no database)"
+	@echo "make bench-tiles  tile latency benchmark"
+
+setup: system-packages venv node db migrate
+
+system-packages:
+	@scripts/system-packages.sh
+
+venv: $(DEPS_STAMP)
+
+$(DEPS_STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON_BASE) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements.lock -e ".[dev]"
+	@rm -f $(VENV)/.deps-* && touch $@
+
+node: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+db: venv
+	@if [ -z "$$DATABASE_URL" ]; then $(PY) -m portal.devdb up >/dev/null && $(PY) -m portal.devdb status; \
+	else echo "Using DATABASE_URL"; fi
+
+db-stop:
+	@$(PY) -m portal.devdb stop
+
+migrate: db
+	@$(PY) manage.py migrate --no-input -v 0
+
+demo-data: setup
+	$(PY) manage.py load_demo --data $(SHARED_DATA)
+
+demo: demo-data
+	@echo ""
+	@echo "Common Ground is at http://127.0.0.1:8000/   (Ctrl-C stops it; make db-stop stops the database)"
+	$(PY) manage.py runserver 127.0.0.1:8000
+
+test: setup
+	$(PY) -m pytest
+
+test-fast: venv
+	$(PY) -m pytest tests/layers/domain -q
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
+
+bench-tiles: setup
+	$(PY) tests/bench/bench_tiles.py
