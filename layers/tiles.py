@@ -8,6 +8,7 @@ from pathlib import Path
 from django.db import connection
 
 from layers.domain.errors import ParamError
+from layers.domain.levels import sort_fine_to_coarse
 from layers.domain.tiles import MAX_ZOOM, tile_in_range, zoom_band
 from layers.models import GeographyLevel
 
@@ -64,5 +65,7 @@ def loaded_levels() -> list[LoadedLevel]:
         rows = cursor.fetchall()
     levels = [LoadedLevel(slug, name, kind, version, n, (x0, y0, x1, y1))
               for slug, name, kind, version, n, x0, y0, x1, y1 in rows]
-    rank = {lv.slug: lv for lv in (g.as_domain() for g in GeographyLevel.objects.all())}
-    return sorted(levels, key=lambda lv: (rank[lv.slug].rank, -rank[lv.slug].edition, lv.slug))
+    by_slug = {lv.slug: lv for lv in levels}
+    ordered = sort_fine_to_coarse([g.as_domain() for g in
+                                   GeographyLevel.objects.filter(slug__in=list(by_slug))])
+    return [by_slug[lv.slug] for lv in ordered]

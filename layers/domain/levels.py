@@ -96,8 +96,9 @@ KNOWN_LEVELS: tuple[Level, ...] = (
 
 
 def sort_fine_to_coarse(levels: list[Level]) -> list[Level]:
-    """Levels ordered fine to coarse, then newest edition first, then by slug."""
-    return sorted(levels, key=lambda lv: (lv.rank, -lv.edition, lv.slug))
+    """Levels ordered fine to coarse (MSOA before ward), newest edition first, then by slug."""
+    kinds = list(LevelKind)
+    return sorted(levels, key=lambda lv: (lv.rank, kinds.index(lv.kind), -lv.edition, lv.slug))
 
 
 def is_gss_code(code: str) -> bool:
