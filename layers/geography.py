@@ -32,8 +32,14 @@ def refresh_custom_areas_of_level(level: GeographyLevel) -> int:
 
 
 @transaction.atomic
-def save_custom_area(*, owner: Agency, name: str, base_level: GeographyLevel,
-                     codes: Iterable[str], is_shared: bool = False) -> CustomArea:
+def save_custom_area(
+    *,
+    owner: Agency,
+    name: str,
+    base_level: GeographyLevel,
+    codes: Iterable[str],
+    is_shared: bool = False,
+) -> CustomArea:
     """Create or update the custom area `name` of `owner` from a list of area codes.
 
     Every code must be an area of `base_level`; the union geometry is recomputed.

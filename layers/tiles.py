@@ -63,9 +63,12 @@ def loaded_levels() -> list[LoadedLevel]:
     with connection.cursor() as cursor:
         cursor.execute(_LEVELS_LOADED_SQL)
         rows = cursor.fetchall()
-    levels = [LoadedLevel(slug, name, kind, version, n, (x0, y0, x1, y1))
-              for slug, name, kind, version, n, x0, y0, x1, y1 in rows]
+    levels = [
+        LoadedLevel(slug, name, kind, version, n, (x0, y0, x1, y1))
+        for slug, name, kind, version, n, x0, y0, x1, y1 in rows
+    ]
     by_slug = {lv.slug: lv for lv in levels}
-    ordered = sort_fine_to_coarse([g.as_domain() for g in
-                                   GeographyLevel.objects.filter(slug__in=list(by_slug))])
+    ordered = sort_fine_to_coarse(
+        [g.as_domain() for g in GeographyLevel.objects.filter(slug__in=list(by_slug))]
+    )
     return [by_slug[lv.slug] for lv in ordered]

@@ -89,9 +89,25 @@ def _listening(p: int) -> bool:
 
 def _psql(sql: str, db: str = "postgres") -> str:
     result = subprocess.run(
-        [str(PG_BIN / "psql"), "-h", "127.0.0.1", "-p", str(port()), "-U", DB_USER,
-         "-d", db, "-qAt", "-v", "ON_ERROR_STOP=1", "-c", sql],
-        capture_output=True, text=True, check=False,
+        [
+            str(PG_BIN / "psql"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port()),
+            "-U",
+            DB_USER,
+            "-d",
+            db,
+            "-qAt",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"psql failed: {result.stderr.strip()}")
@@ -126,18 +142,43 @@ def up() -> str:
                 shutil.rmtree(data)
             with open(root / "initdb.log", "w") as log:
                 result = _as_server_user(
-                    [str(PG_BIN / "initdb"), "-D", str(data), "-U", DB_USER, "-A", "trust",
-                     "-E", "UTF8", "--locale=C.UTF-8", "--no-sync"],
-                    stdout=log, stderr=subprocess.STDOUT,
+                    [
+                        str(PG_BIN / "initdb"),
+                        "-D",
+                        str(data),
+                        "-U",
+                        DB_USER,
+                        "-A",
+                        "trust",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                        "--no-sync",
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
                 )
             if result.returncode != 0:
                 _fail("initdb failed", root / "initdb.log")
         # fsync off: this cluster holds development and test data only (STACK.md 2c).
-        options = (f"-p {port()} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100")
+        options = (
+            f"-p {port()} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
+        )
         result = _as_server_user(
-            [str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"), "-w",
-             "-t", "60", "-o", options, "start"],
+            [
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-l",
+                str(root / "server.log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                options,
+                "start",
+            ],
             capture_output=True,
         )
         if result.returncode != 0 or not _wait_listening(port()):
@@ -160,8 +201,10 @@ def _wait_listening(p: int, seconds: float = 20.0) -> bool:
 def stop() -> None:
     data = cluster_dir() / "data"
     if (data / "postmaster.pid").exists():
-        _as_server_user([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                        capture_output=True)
+        _as_server_user(
+            [str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
+            capture_output=True,
+        )
 
 
 def status() -> str:

@@ -13,8 +13,12 @@ STATUS_FOR: dict[type[DomainError], tuple[int, str]] = {
 
 
 def problem(status: int, title: str, detail: str, *, parameter: str | None = None) -> JsonResponse:
-    body: dict[str, object] = {"type": "about:blank", "title": title, "status": status,
-                               "detail": detail}
+    body: dict[str, object] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
     if parameter:
         body["parameter"] = parameter
     return JsonResponse(body, status=status, content_type="application/problem+json")

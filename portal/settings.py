@@ -25,14 +25,19 @@ if DEBUG:
     SECRET_KEY = env_secret("SECRET_KEY") or "insecure-development-key-debug-only"
     ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 else:
-    _missing = [name for name, value in (
-        ("SECRET_KEY", env_secret("SECRET_KEY")),
-        ("ALLOWED_HOSTS", env_str("ALLOWED_HOSTS")),
-        ("DATABASE_URL", _database_url),
-    ) if not value]
+    _missing = [
+        name
+        for name, value in (
+            ("SECRET_KEY", env_secret("SECRET_KEY")),
+            ("ALLOWED_HOSTS", env_str("ALLOWED_HOSTS")),
+            ("DATABASE_URL", _database_url),
+        )
+        if not value
+    ]
     if _missing:
         raise ImproperlyConfigured(
-            "DEBUG is off, so these must be set: " + ", ".join(_missing)
+            "DEBUG is off, so these must be set: "
+            + ", ".join(_missing)
             + ". For development set DEBUG=1 (the Makefile does)."
         )
     SECRET_KEY = env_secret("SECRET_KEY") or ""
@@ -123,7 +128,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-        if DEBUG else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
 
@@ -146,3 +152,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
 }
+
+# Background work: Celery with Redis. Unset in development: tasks then run in-process.
+CELERY_BROKER_URL = env_str("REDIS_URL") or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not env_str("REDIS_URL")
+CELERY_TASK_ACKS_LATE = True
+
+if not DEBUG:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)

@@ -37,12 +37,20 @@ class BoundaryRow:
 
 def guess_field(columns: list[str], level: Level, suffix: str) -> str | None:
     """The ONS-style column for this level (`LSOA11CD`), else the only `*CD` column."""
-    by_level = [c for c in columns
-                if (parsed := level_slug_for_column(c)) and parsed == (level.slug, suffix)]
+    by_level = [
+        c
+        for c in columns
+        if (parsed := level_slug_for_column(c)) and parsed == (level.slug, suffix)
+    ]
     if len(by_level) == 1:
         return by_level[0]
-    same_kind = [c for c in columns if (parsed := level_slug_for_column(c))
-                 and parsed[0].startswith(level.kind.value) and parsed[1] == suffix]
+    same_kind = [
+        c
+        for c in columns
+        if (parsed := level_slug_for_column(c))
+        and parsed[0].startswith(level.kind.value)
+        and parsed[1] == suffix
+    ]
     if len(same_kind) == 1:
         return same_kind[0]
     generic = [c for c in columns if c.upper().endswith(suffix)]
@@ -88,11 +96,13 @@ def check_boundaries(
 
     code_field = code_field or guess_field(columns, level, "CD")
     name_field = name_field or guess_field(columns, level, "NM")
-    for option, chosen, suffix in (("--code-field", code_field, "CD"),
-                                   ("--name-field", name_field, "NM")):
+    for option, chosen, suffix in (
+        ("--code-field", code_field, "CD"),
+        ("--name-field", name_field, "NM"),
+    ):
         if chosen is None:
-            report.add(f"cannot tell which column holds the area {'codes' if suffix == 'CD' else 'names'}"
-                       f"; name it with {option}")
+            what = "codes" if suffix == "CD" else "names"
+            report.add(f"cannot tell which column holds the area {what}; name it with {option}")
         elif chosen not in columns:
             report.add(f"no column {chosen!r} in the file (it has: {', '.join(columns)})")
     if not report.ok:
@@ -110,12 +120,15 @@ def check_boundaries(
             return report, []
         frame = frame.set_crs(source_crs, allow_override=True)
     if source_crs is None:
-        report.add("the file does not say its coordinate reference system; "
-                   "give it with --crs (e.g. --crs EPSG:27700)")
+        report.add(
+            "the file does not say its coordinate reference system; "
+            "give it with --crs (e.g. --crs EPSG:27700)"
+        )
         return report, []
     epsg = CRS.from_user_input(source_crs).to_epsg()
-    report.notes.append(f"read as {('EPSG:' + str(epsg)) if epsg else source_crs.name}, "
-                        "stored as EPSG:27700")
+    report.notes.append(
+        f"read as {('EPSG:' + str(epsg)) if epsg else source_crs.name}, stored as EPSG:27700"
+    )
     frame = frame.to_crs(BNG) if epsg != BNG else frame
     minx, miny, maxx, maxy = frame.total_bounds
     gx0, gy0, gx1, gy1 = GB_BOUNDS
@@ -128,10 +141,14 @@ def check_boundaries(
         )
         return report, []
 
-    codes = ["" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
-             for v in frame[code_field]]
-    names = ["" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
-             for v in frame[name_field]]
+    codes = [
+        "" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+        for v in frame[code_field]
+    ]
+    names = [
+        "" if v is None or (isinstance(v, float) and v != v) else str(v).strip()
+        for v in frame[name_field]
+    ]
     first_row: dict[str, int] = {}
     counts = Counter(codes)
     geoms = list(frame.geometry)
@@ -146,14 +163,22 @@ def check_boundaries(
             continue
         if counts[code] > 1:
             if code in first_row:
-                report.add(f"duplicate code (first on feature {first_row[code]})",
-                           column=code_field, value=code, **where)
+                report.add(
+                    f"duplicate code (first on feature {first_row[code]})",
+                    column=code_field,
+                    value=code,
+                    **where,
+                )
                 continue
             first_row[code] = feature
         if not code_fits_level(code, level):
-            report.add(f"not a {level.slug} code: expected a 9-character GSS code starting "
-                       f"{' or '.join(level.gss_prefixes)}", column=code_field, value=code,
-                       **where)
+            report.add(
+                f"not a {level.slug} code: expected a 9-character GSS code starting "
+                f"{' or '.join(level.gss_prefixes)}",
+                column=code_field,
+                value=code,
+                **where,
+            )
             continue
         if not names[i]:
             report.add("missing area name", column=name_field, value="", **where)
@@ -167,8 +192,12 @@ def check_boundaries(
             n_repaired += 1
         polygons = _polygons_only(geom)
         if polygons is None or polygons.is_empty:
-            report.add(f"geometry is a {geom.geom_type}, not a polygon",
-                       column="geometry", value=code, **where)
+            report.add(
+                f"geometry is a {geom.geom_type}, not a polygon",
+                column="geometry",
+                value=code,
+                **where,
+            )
             continue
         rows.append(BoundaryRow(code, names[i], shapely.to_wkb(polygons)))
     report.notes.append(f"{n_repaired} invalid geometr{'y' if n_repaired == 1 else 'ies'} repaired")

@@ -65,8 +65,11 @@ def check_lookup(
             continue
         slug, suffix = parsed
         if slug not in levels:
-            report.add(f"column {column} names level {slug!r}, which is not defined "
-                       f"(defined: {', '.join(sorted(levels))})", column=column)
+            report.add(
+                f"column {column} names level {slug!r}, which is not defined "
+                f"(defined: {', '.join(sorted(levels))})",
+                column=column,
+            )
             continue
         if suffix == "CD":
             code_columns.append((index, levels[slug]))
@@ -81,8 +84,9 @@ def check_lookup(
     weight_index = _column(header, WEIGHT_COLUMNS)
     for level in {lv.slug: lv for _, lv in code_columns}.values():
         if level.slug not in loaded_codes:
-            report.notes.append(f"{level.slug} has no boundaries loaded: its codes were "
-                                "checked for form only")
+            report.notes.append(
+                f"{level.slug} has no boundaries loaded: its codes were checked for form only"
+            )
 
     # Per row: check every code, once.
     width = len(header)
@@ -91,8 +95,7 @@ def check_lookup(
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != width:
-            report.add(f"has {len(row)} fields, the header has {width}", row=line,
-                       row_label="line")
+            report.add(f"has {len(row)} fields, the header has {width}", row=line, row_label="line")
             continue
         cells = [cell.strip() for cell in row]
         row_ok = True
@@ -103,17 +106,32 @@ def check_lookup(
                 report.add("missing code", row=line, row_label="line", column=column, value="")
                 row_ok = False
             elif not code_fits_level(code, level):
-                report.add(f"not a {level.slug} code (expected a GSS code starting "
-                           f"{' or '.join(level.gss_prefixes)})", row=line, row_label="line",
-                           column=column, value=code)
+                report.add(
+                    f"not a {level.slug} code (expected a GSS code starting "
+                    f"{' or '.join(level.gss_prefixes)})",
+                    row=line,
+                    row_label="line",
+                    column=column,
+                    value=code,
+                )
                 row_ok = False
             elif level.slug in loaded_codes and code not in loaded_codes[level.slug]:
-                report.add(f"unknown {level.slug} area: no boundary with this code is loaded",
-                           row=line, row_label="line", column=column, value=code)
+                report.add(
+                    f"unknown {level.slug} area: no boundary with this code is loaded",
+                    row=line,
+                    row_label="line",
+                    column=column,
+                    value=code,
+                )
                 row_ok = False
         if change_index is not None and cells[change_index].upper() not in VALID_CHANGES:
-            report.add("change indicator must be U, S, M or X", row=line, row_label="line",
-                       column=header[change_index], value=cells[change_index])
+            report.add(
+                "change indicator must be U, S, M or X",
+                row=line,
+                row_label="line",
+                column=header[change_index],
+                value=cells[change_index],
+            )
             row_ok = False
         if weight_index is not None:
             try:
@@ -121,9 +139,13 @@ def check_lookup(
                 if not 0 < weight <= 1:
                     raise ValueError
             except ValueError:
-                report.add("weight must be a number above 0 and at most 1", row=line,
-                           row_label="line", column=header[weight_index],
-                           value=cells[weight_index])
+                report.add(
+                    "weight must be a number above 0 and at most 1",
+                    row=line,
+                    row_label="line",
+                    column=header[weight_index],
+                    value=cells[weight_index],
+                )
                 row_ok = False
         if row_ok:
             good_rows.append((line, cells))
@@ -133,20 +155,30 @@ def check_lookup(
         return report, []
 
     if change_index is not None:
-        links = _edition_links(report, header, good_rows, code_columns, change_index,
-                               weight_index, name_columns)
+        links = _edition_links(
+            report, header, good_rows, code_columns, change_index, weight_index, name_columns
+        )
     else:
-        links = _hierarchy_links(report, header, good_rows, code_columns, weight_index,
-                                 name_columns)
+        links = _hierarchy_links(
+            report, header, good_rows, code_columns, weight_index, name_columns
+        )
     return report, (links if report.ok else [])
 
 
-def _edition_links(report: Report, header: list[str], rows: list[tuple[int, list[str]]],
-                   code_columns: list[tuple[int, Level]], change_index: int,
-                   weight_index: int | None, name_columns: dict[str, int]) -> list[LookupLink]:
+def _edition_links(
+    report: Report,
+    header: list[str],
+    rows: list[tuple[int, list[str]]],
+    code_columns: list[tuple[int, Level]],
+    change_index: int,
+    weight_index: int | None,
+    name_columns: dict[str, int],
+) -> list[LookupLink]:
     if len(code_columns) != 2 or code_columns[0][1].kind != code_columns[1][1].kind:
-        report.add("a change lookup (with CHGIND) needs exactly two code columns of one "
-                   "level kind, e.g. LSOA11CD and LSOA21CD")
+        report.add(
+            "a change lookup (with CHGIND) needs exactly two code columns of one "
+            "level kind, e.g. LSOA11CD and LSOA21CD"
+        )
         return []
     (old_i, old), (new_i, new) = sorted(code_columns, key=lambda c: c[1].edition)
     seen: dict[tuple[str, str], int] = {}
@@ -154,30 +186,56 @@ def _edition_links(report: Report, header: list[str], rows: list[tuple[int, list
     for line, cells in rows:
         pair = (cells[old_i], cells[new_i])
         if pair in seen:
-            report.add(f"duplicate link (first on line {seen[pair]})", row=line,
-                       row_label="line", column=header[old_i], value=cells[old_i])
+            report.add(
+                f"duplicate link (first on line {seen[pair]})",
+                row=line,
+                row_label="line",
+                column=header[old_i],
+                value=cells[old_i],
+            )
         seen.setdefault(pair, line)
         n_new[cells[old_i]].add(cells[new_i])
     links = []
     for line, cells in rows:
         if seen.get((cells[old_i], cells[new_i])) != line:
             continue
-        weight = (float(cells[weight_index]) if weight_index is not None
-                  else 1.0 / len(n_new[cells[old_i]]))
+        weight = (
+            float(cells[weight_index])
+            if weight_index is not None
+            else 1.0 / len(n_new[cells[old_i]])
+        )
         name_i = name_columns.get(new.slug)
-        links.append(LookupLink(old.slug, cells[old_i], new.slug, cells[new_i],
-                                cells[name_i] if name_i is not None else "", weight,
-                                cells[change_index].upper(), "edition_change"))
+        links.append(
+            LookupLink(
+                old.slug,
+                cells[old_i],
+                new.slug,
+                cells[new_i],
+                cells[name_i] if name_i is not None else "",
+                weight,
+                cells[change_index].upper(),
+                "edition_change",
+            )
+        )
     report.notes.append(f"{len(links)} {old.slug} -> {new.slug} link(s)")
     return links
 
 
-def _hierarchy_links(report: Report, header: list[str], rows: list[tuple[int, list[str]]],
-                     code_columns: list[tuple[int, Level]], weight_index: int | None,
-                     name_columns: dict[str, int]) -> list[LookupLink]:
+def _hierarchy_links(
+    report: Report,
+    header: list[str],
+    rows: list[tuple[int, list[str]]],
+    code_columns: list[tuple[int, Level]],
+    weight_index: int | None,
+    name_columns: dict[str, int],
+) -> list[LookupLink]:
     ordered = sorted(code_columns, key=lambda c: c[1].rank)
-    pairs = [(child, parent) for i, child in enumerate(ordered) for parent in ordered[i + 1:]
-             if child[1].rank < parent[1].rank]
+    pairs = [
+        (child, parent)
+        for i, child in enumerate(ordered)
+        for parent in ordered[i + 1 :]
+        if child[1].rank < parent[1].rank
+    ]
     if not pairs:
         report.add("the code columns are all of one fineness: nothing links child to parent")
         return []
@@ -189,20 +247,32 @@ def _hierarchy_links(report: Report, header: list[str], rows: list[tuple[int, li
             code, parent_code = cells[ci], cells[pi]
             if code in first:
                 if first[code][0] != parent_code:
-                    report.add(f"{child.slug} {code} is linked to {parent.slug} "
-                               f"{first[code][0]} on line {first[code][1]} and to "
-                               f"{parent_code} here: a child has one parent",
-                               row=line, row_label="line", column=header[pi],
-                               value=parent_code)
+                    report.add(
+                        f"{child.slug} {code} is linked to {parent.slug} "
+                        f"{first[code][0]} on line {first[code][1]} and to "
+                        f"{parent_code} here: a child has one parent",
+                        row=line,
+                        row_label="line",
+                        column=header[pi],
+                        value=parent_code,
+                    )
                 continue
             first[code] = (parent_code, line)
             name_i = name_columns.get(parent.slug)
-            links.append(LookupLink(
-                child.slug, code, parent.slug, parent_code,
-                cells[name_i] if name_i is not None else "",
-                float(cells[weight_index]) if weight_index is not None else 1.0, "",
-                "ons_best_fit" if is_best_fit else "exact",
-            ))
-        report.notes.append(f"{len(first)} {child.slug} -> {parent.slug} link(s)"
-                            + (" (best fit)" if is_best_fit else ""))
+            links.append(
+                LookupLink(
+                    child.slug,
+                    code,
+                    parent.slug,
+                    parent_code,
+                    cells[name_i] if name_i is not None else "",
+                    float(cells[weight_index]) if weight_index is not None else 1.0,
+                    "",
+                    "ons_best_fit" if is_best_fit else "exact",
+                )
+            )
+        report.notes.append(
+            f"{len(first)} {child.slug} -> {parent.slug} link(s)"
+            + (" (best fit)" if is_best_fit else "")
+        )
     return links

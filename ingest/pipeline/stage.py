@@ -33,8 +33,9 @@ class WriteResult:
     boundary_version: str
 
 
-def _finish(cursor: object, level: GeographyLevel, *, source: str,
-            derived_from: GeographyLevel | None) -> WriteResult:
+def _finish(
+    cursor: object, level: GeographyLevel, *, source: str, derived_from: GeographyLevel | None
+) -> WriteResult:
     params = {"level_id": level.id}
     run = cursor.execute  # type: ignore[attr-defined]
     run("SELECT count(*) FROM boundary_stage")
@@ -45,12 +46,24 @@ def _finish(cursor: object, level: GeographyLevel, *, source: str,
     run(_SQL["delete_shapes"], params)
     run(_SQL["delete_removed_memberships"], params)
     run(_SQL["delete_removed_areas"], params)
-    run(_SQL["build_shapes"], {**params,
-                               "bands": [b.band for b in ZOOM_BANDS],
-                               "tolerances": [b.tolerance_m for b in ZOOM_BANDS]})
+    run(
+        _SQL["build_shapes"],
+        {
+            **params,
+            "bands": [b.band for b in ZOOM_BANDS],
+            "tolerances": [b.tolerance_m for b in ZOOM_BANDS],
+        },
+    )
     version = secrets.token_hex(4)
-    run(_SQL["mark_level"], {**params, "version": version, "source": source[:300],
-                             "derived_from": derived_from.id if derived_from else None})
+    run(
+        _SQL["mark_level"],
+        {
+            **params,
+            "version": version,
+            "source": source[:300],
+            "derived_from": derived_from.id if derived_from else None,
+        },
+    )
     n_custom = refresh_custom_areas_of_level(level)
     return WriteResult(n_written, n_removed, n_custom, version)
 
@@ -61,8 +74,7 @@ def write_boundaries(level: GeographyLevel, rows: list[BoundaryRow], *, source: 
     with connection.cursor() as cursor:
         cursor.execute(_SQL["create_stage"])
         with cursor.copy("COPY boundary_stage (gss_code, name, wkb) FROM STDIN") as copy:
-            for row in tqdm(rows, desc="writing", unit=" areas",
-                            disable=len(rows) < PROGRESS_FROM):
+            for row in tqdm(rows, desc="writing", unit=" areas", disable=len(rows) < PROGRESS_FROM):
                 copy.write_row((row.gss_code, row.name, row.wkb))
         return _finish(cursor, level, source=source, derived_from=None)
 
@@ -72,8 +84,7 @@ def write_dissolved(level: GeographyLevel, child: GeographyLevel) -> WriteResult
     """Build `level`'s boundaries by dissolving `child` areas along their lookup."""
     with connection.cursor() as cursor:
         cursor.execute(_SQL["create_stage"])
-        cursor.execute(_SQL["stage_dissolved"], {"level_id": level.id,
-                                                 "child_level_id": child.id})
+        cursor.execute(_SQL["stage_dissolved"], {"level_id": level.id, "child_level_id": child.id})
         return _finish(cursor, level, source=f"dissolved from {child.slug}", derived_from=child)
 
 
@@ -86,11 +97,21 @@ def write_lookups(links: list[LookupLink], *, source: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_LOOKUP_SQL["create_stage"])
         with cursor.copy("COPY lookup_stage FROM STDIN") as copy:
-            for link in tqdm(links, desc="writing", unit=" links",
-                             disable=len(links) < PROGRESS_FROM):
-                copy.write_row((link.child_level, link.child_code, link.parent_level,
-                                link.parent_code, link.parent_name, link.weight, link.change,
-                                link.method))
+            for link in tqdm(
+                links, desc="writing", unit=" links", disable=len(links) < PROGRESS_FROM
+            ):
+                copy.write_row(
+                    (
+                        link.child_level,
+                        link.child_code,
+                        link.parent_level,
+                        link.parent_code,
+                        link.parent_name,
+                        link.weight,
+                        link.change,
+                        link.method,
+                    )
+                )
         cursor.execute(_LOOKUP_SQL["delete_replaced"])
         cursor.execute(_LOOKUP_SQL["insert_links"], {"source": source[:300]})
         return int(cursor.rowcount)
@@ -111,10 +132,15 @@ def derive_best_fit(child: GeographyLevel, parent: GeographyLevel, *, commit: bo
     """
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_LOOKUP_SQL["create_stage"])
-        cursor.execute(_LOOKUP_SQL["stage_point_on_surface"], {
-            "child_slug": child.slug, "parent_slug": parent.slug,
-            "child_level_id": child.id, "parent_level_id": parent.id,
-        })
+        cursor.execute(
+            _LOOKUP_SQL["stage_point_on_surface"],
+            {
+                "child_slug": child.slug,
+                "parent_slug": parent.slug,
+                "child_level_id": child.id,
+                "parent_level_id": parent.id,
+            },
+        )
         cursor.execute(_LOOKUP_SQL["unmatched_children"], {"id": child.id})
         unmatched = [r[0] for r in cursor.fetchall()]
         cursor.execute(_LOOKUP_SQL["childless_parents"], {"id": parent.id})
@@ -123,8 +149,10 @@ def derive_best_fit(child: GeographyLevel, parent: GeographyLevel, *, commit: bo
         n_linked = n_children - len(unmatched)
         if commit:
             cursor.execute(_LOOKUP_SQL["delete_replaced"])
-            cursor.execute(_LOOKUP_SQL["insert_links"],
-                           {"source": f"best fit of {child.slug} in {parent.slug}"})
+            cursor.execute(
+                _LOOKUP_SQL["insert_links"],
+                {"source": f"best fit of {child.slug} in {parent.slug}"},
+            )
         else:
             transaction.set_rollback(True)
     return BestFit(n_children, n_linked, unmatched, childless)

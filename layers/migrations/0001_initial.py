@@ -6,123 +6,287 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Agency',
+            name="Agency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('police', 'Police'), ('health', 'Health'), ('council', 'Council'), ('fire', 'Fire'), ('education', 'Education'), ('probation', 'Probation'), ('housing', 'Housing'), ('voluntary', 'Voluntary')], max_length=16)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=64, unique=True)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("police", "Police"),
+                            ("health", "Health"),
+                            ("council", "Council"),
+                            ("fire", "Fire"),
+                            ("education", "Education"),
+                            ("probation", "Probation"),
+                            ("housing", "Housing"),
+                            ("voluntary", "Voluntary"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'agencies',
-                'ordering': ['name'],
+                "verbose_name_plural": "agencies",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='GeographyLevel',
+            name="GeographyLevel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=16, unique=True)),
-                ('kind', models.CharField(choices=[('oa', 'oa'), ('lsoa', 'lsoa'), ('msoa', 'msoa'), ('ward', 'ward'), ('lad', 'lad')], max_length=8)),
-                ('edition', models.PositiveSmallIntegerField()),
-                ('name', models.CharField(max_length=120)),
-                ('boundary_version', models.CharField(blank=True, default='', max_length=16)),
-                ('boundaries_loaded_at', models.DateTimeField(blank=True, null=True)),
-                ('boundary_source', models.CharField(blank=True, default='', max_length=300)),
-                ('derived_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='layers.geographylevel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=16, unique=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("oa", "oa"),
+                            ("lsoa", "lsoa"),
+                            ("msoa", "msoa"),
+                            ("ward", "ward"),
+                            ("lad", "lad"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("edition", models.PositiveSmallIntegerField()),
+                ("name", models.CharField(max_length=120)),
+                ("boundary_version", models.CharField(blank=True, default="", max_length=16)),
+                ("boundaries_loaded_at", models.DateTimeField(blank=True, null=True)),
+                ("boundary_source", models.CharField(blank=True, default="", max_length=300)),
+                (
+                    "derived_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="layers.geographylevel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['slug'],
+                "ordering": ["slug"],
             },
         ),
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('gss_code', models.CharField(max_length=16)),
-                ('name', models.CharField(max_length=200)),
-                ('geom_27700', django.contrib.gis.db.models.fields.MultiPolygonField(srid=27700)),
-                ('area_ha', models.FloatField()),
-                ('level', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='areas', to='layers.geographylevel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("gss_code", models.CharField(max_length=16)),
+                ("name", models.CharField(max_length=200)),
+                ("geom_27700", django.contrib.gis.db.models.fields.MultiPolygonField(srid=27700)),
+                ("area_ha", models.FloatField()),
+                (
+                    "level",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="areas",
+                        to="layers.geographylevel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['gss_code'],
+                "ordering": ["gss_code"],
             },
         ),
         migrations.CreateModel(
-            name='Lookup',
+            name="Lookup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('child_code', models.CharField(max_length=16)),
-                ('parent_code', models.CharField(max_length=16)),
-                ('parent_name', models.CharField(blank=True, default='', max_length=200)),
-                ('weight', models.FloatField(default=1.0)),
-                ('change', models.CharField(blank=True, choices=[('', 'not an edition change'), ('U', 'unchanged'), ('S', 'split'), ('M', 'merged'), ('X', 'complex')], default='', max_length=1)),
-                ('method', models.CharField(choices=[('exact', 'exact nesting'), ('ons_best_fit', 'best fit as published'), ('point_on_surface', "best fit by each child's point on surface"), ('edition_change', 'edition change lookup')], default='exact', max_length=24)),
-                ('source', models.CharField(blank=True, default='', max_length=300)),
-                ('child_level', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='layers.geographylevel')),
-                ('parent_level', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='layers.geographylevel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("child_code", models.CharField(max_length=16)),
+                ("parent_code", models.CharField(max_length=16)),
+                ("parent_name", models.CharField(blank=True, default="", max_length=200)),
+                ("weight", models.FloatField(default=1.0)),
+                (
+                    "change",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "not an edition change"),
+                            ("U", "unchanged"),
+                            ("S", "split"),
+                            ("M", "merged"),
+                            ("X", "complex"),
+                        ],
+                        default="",
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("exact", "exact nesting"),
+                            ("ons_best_fit", "best fit as published"),
+                            ("point_on_surface", "best fit by each child's point on surface"),
+                            ("edition_change", "edition change lookup"),
+                        ],
+                        default="exact",
+                        max_length=24,
+                    ),
+                ),
+                ("source", models.CharField(blank=True, default="", max_length=300)),
+                (
+                    "child_level",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="layers.geographylevel",
+                    ),
+                ),
+                (
+                    "parent_level",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="layers.geographylevel",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CustomArea',
+            name="CustomArea",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('geom_27700', django.contrib.gis.db.models.fields.MultiPolygonField(blank=True, null=True, srid=27700)),
-                ('area_ha', models.FloatField(default=0)),
-                ('is_shared', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('members', models.ManyToManyField(related_name='custom_areas', to='layers.area')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='custom_areas', to='layers.agency')),
-                ('base_level', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='layers.geographylevel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "geom_27700",
+                    django.contrib.gis.db.models.fields.MultiPolygonField(
+                        blank=True, null=True, srid=27700
+                    ),
+                ),
+                ("area_ha", models.FloatField(default=0)),
+                ("is_shared", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("members", models.ManyToManyField(related_name="custom_areas", to="layers.area")),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="custom_areas",
+                        to="layers.agency",
+                    ),
+                ),
+                (
+                    "base_level",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="layers.geographylevel",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('owner', 'name'), name='customarea_unique_name')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("owner", "name"), name="customarea_unique_name")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AreaShape',
+            name="AreaShape",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('zoom_band', models.PositiveSmallIntegerField()),
-                ('geom_3857', django.contrib.gis.db.models.fields.MultiPolygonField(srid=3857)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shapes', to='layers.area')),
-                ('level', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='layers.geographylevel')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("zoom_band", models.PositiveSmallIntegerField()),
+                ("geom_3857", django.contrib.gis.db.models.fields.MultiPolygonField(srid=3857)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shapes",
+                        to="layers.area",
+                    ),
+                ),
+                (
+                    "level",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="layers.geographylevel",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['level', 'zoom_band'], name='layers_area_level_i_3011b0_idx')],
-                'constraints': [models.UniqueConstraint(fields=('area', 'zoom_band'), name='areashape_unique_band')],
+                "indexes": [
+                    models.Index(
+                        fields=["level", "zoom_band"], name="layers_area_level_i_3011b0_idx"
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("area", "zoom_band"), name="areashape_unique_band"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='area',
-            index=models.Index(fields=['gss_code'], name='layers_area_gss_cod_42576f_idx'),
+            model_name="area",
+            index=models.Index(fields=["gss_code"], name="layers_area_gss_cod_42576f_idx"),
         ),
         migrations.AddConstraint(
-            model_name='area',
-            constraint=models.UniqueConstraint(fields=('level', 'gss_code'), name='area_unique_level_code'),
+            model_name="area",
+            constraint=models.UniqueConstraint(
+                fields=("level", "gss_code"), name="area_unique_level_code"
+            ),
         ),
         migrations.AddIndex(
-            model_name='lookup',
-            index=models.Index(fields=['parent_level', 'parent_code'], name='layers_look_parent__9a90db_idx'),
+            model_name="lookup",
+            index=models.Index(
+                fields=["parent_level", "parent_code"], name="layers_look_parent__9a90db_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lookup',
-            constraint=models.UniqueConstraint(fields=('child_level', 'child_code', 'parent_level', 'parent_code'), name='lookup_unique_link'),
+            model_name="lookup",
+            constraint=models.UniqueConstraint(
+                fields=("child_level", "child_code", "parent_level", "parent_code"),
+                name="lookup_unique_link",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='lookup',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__gt', 0), ('weight__lte', 1)), name='lookup_weight_in_0_1'),
+            model_name="lookup",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weight__gt", 0), ("weight__lte", 1)),
+                name="lookup_weight_in_0_1",
+            ),
         ),
     ]

@@ -29,8 +29,9 @@ class GeographyLevel(models.Model):
         return self.slug
 
     def as_domain(self) -> Level:
-        return Level(slug=self.slug, kind=LevelKind(self.kind), edition=self.edition,
-                     name=self.name)
+        return Level(
+            slug=self.slug, kind=LevelKind(self.kind), edition=self.edition, name=self.name
+        )
 
 
 class Area(models.Model):
@@ -127,8 +128,9 @@ class CustomArea(models.Model):
     """
 
     name = models.CharField(max_length=200)
-    owner = models.ForeignKey("layers.Agency", on_delete=models.PROTECT,
-                              related_name="custom_areas")
+    owner = models.ForeignKey(
+        "layers.Agency", on_delete=models.PROTECT, related_name="custom_areas"
+    )
     base_level = models.ForeignKey(GeographyLevel, on_delete=models.PROTECT, related_name="+")
     members = models.ManyToManyField(Area, related_name="custom_areas")
     geom_27700 = models.MultiPolygonField(srid=27700, null=True, blank=True)

@@ -20,8 +20,10 @@ def index(request: HttpRequest) -> HttpResponse:
     config = {
         "levels": [asdict(lv) for lv in levels],
         "level": chosen,
-        "tileUrl": tile_template.replace("LEVEL", "{level}").replace("/0/0/0.mvt",
-                                                                     "/{z}/{x}/{y}.mvt"),
+        "tileUrl": tile_template.replace("LEVEL", "{level}").replace(
+            "/0/0/0.mvt", "/{z}/{x}/{y}.mvt"
+        ),
     }
-    return render(request, "portal/map.html", {"levels": levels, "chosen": chosen,
-                                               "config": config})
+    return render(
+        request, "portal/map.html", {"levels": levels, "chosen": chosen, "config": config}
+    )

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_districts_are_dissolved_from_lsoas_along_the_lookup():
     leicester = Area.objects.get(level__slug="lad19", gss_code="E06000016")
     assert leicester.name == "Leicester"
-    children = Lookup.objects.filter(child_level__slug="lsoa11", parent_level__slug="lad19",
-                                     parent_code="E06000016").values_list("child_code", flat=True)
+    children = Lookup.objects.filter(
+        child_level__slug="lsoa11", parent_level__slug="lad19", parent_code="E06000016"
+    ).values_list("child_code", flat=True)
     lsoas = Area.objects.filter(level__slug="lsoa11", gss_code__in=list(children))
     assert lsoas.count() == 192
     # LSOAs tile the district: the union's area is the sum of theirs.

@@ -15,9 +15,12 @@ from tests.builders import make_agency
 pytestmark = pytest.mark.django_db
 
 EXPECTED = {
-    ("leicester", "lsoa11"): 192, ("bradford", "lsoa11"): 310,
-    ("leicester", "msoa11"): 37, ("bradford", "msoa11"): 61,
-    ("leicester", "wards13"): 22, ("bradford", "wards13"): 30,
+    ("leicester", "lsoa11"): 192,
+    ("bradford", "lsoa11"): 310,
+    ("leicester", "msoa11"): 37,
+    ("bradford", "msoa11"): 61,
+    ("leicester", "wards13"): 22,
+    ("bradford", "wards13"): 30,
 }
 
 
@@ -86,8 +89,9 @@ def test_load_boundaries_refreshes_custom_areas_and_drops_removed_members(shared
     level = GeographyLevel.objects.get(slug="lsoa11")
     bradford = sorted(c for c in codes("lsoa11") if c >= "E01010000" and c < "E01013000")[:2]
     leicester = ["E01013600", "E01013601"]
-    custom = save_custom_area(owner=make_agency(), name="Mixed", base_level=level,
-                              codes=bradford + leicester)
+    custom = save_custom_area(
+        owner=make_agency(), name="Mixed", base_level=level, codes=bradford + leicester
+    )
     run(shared_data / "leicester_lsoa11.geojson", level="lsoa11", commit=True)
     custom = CustomArea.objects.get(id=custom.id)
     assert sorted(custom.members.values_list("gss_code", flat=True)) == leicester
@@ -98,14 +102,10 @@ def test_load_boundaries_refreshes_custom_areas_and_drops_removed_members(shared
 def assert_rejected(path: Path, level: str, *messages: str, **options) -> None:
     before = codes(level)
     version = GeographyLevel.objects.get(slug=level).boundary_version
-    with pytest.raises(CommandError, match="nothing was written|not a readable|no such file") as info:
-        out = StringIO()
-        try:
-            call_command("load_boundaries", str(path), level=level, commit=True, stdout=out,
-                         **options)
-        finally:
-            text = out.getvalue()
-    full = text + str(info.value)
+    out = StringIO()
+    with pytest.raises(CommandError) as info:
+        call_command("load_boundaries", str(path), level=level, commit=True, stdout=out, **options)
+    full = out.getvalue() + str(info.value)
     for message in messages:
         assert message in full, full
     assert codes(level) == before
@@ -115,14 +115,17 @@ def assert_rejected(path: Path, level: str, *messages: str, **options) -> None:
 def test_load_boundaries_rejects_a_duplicate_code(shared_data, tmp_path):
     def edit(features):
         features[5]["properties"]["LSOA11CD"] = features[2]["properties"]["LSOA11CD"]
+
     path = geojson_with(tmp_path, shared_data / "leicester_lsoa11.geojson", edit)
-    assert_rejected(path, "lsoa11", "feature 6, column LSOA11CD",
-                    "duplicate code (first on feature 3)")
+    assert_rejected(
+        path, "lsoa11", "feature 6, column LSOA11CD", "duplicate code (first on feature 3)"
+    )
 
 
 def test_load_boundaries_rejects_a_missing_code(shared_data, tmp_path):
     def edit(features):
         features[9]["properties"]["LSOA11CD"] = None
+
     path = geojson_with(tmp_path, shared_data / "leicester_lsoa11.geojson", edit)
     assert_rejected(path, "lsoa11", "feature 10, column LSOA11CD", "missing area code")
 
@@ -130,14 +133,25 @@ def test_load_boundaries_rejects_a_missing_code(shared_data, tmp_path):
 def test_load_boundaries_rejects_a_code_of_the_wrong_prefix(shared_data, tmp_path):
     def edit(features):
         features[0]["properties"]["LSOA11CD"] = "E02002829"
+
     path = geojson_with(tmp_path, shared_data / "leicester_lsoa11.geojson", edit)
-    assert_rejected(path, "lsoa11", "feature 1, column LSOA11CD, value 'E02002829'",
-                    "not a lsoa11 code", "starting E01 or W01")
+    assert_rejected(
+        path,
+        "lsoa11",
+        "feature 1, column LSOA11CD, value 'E02002829'",
+        "not a lsoa11 code",
+        "starting E01 or W01",
+    )
 
 
 def test_load_boundaries_rejects_msoa_file_loaded_as_lsoa(shared_data):
-    assert_rejected(shared_data / "leicester_msoa11.geojson", "lsoa11", "not a lsoa11 code",
-                    code_field="MSOA11CD", name_field="MSOA11NM")
+    assert_rejected(
+        shared_data / "leicester_msoa11.geojson",
+        "lsoa11",
+        "not a lsoa11 code",
+        code_field="MSOA11CD",
+        name_field="MSOA11NM",
+    )
 
 
 def test_load_boundaries_rejects_an_unreadable_file(tmp_path):
@@ -156,8 +170,12 @@ def test_load_boundaries_rejects_a_file_in_an_unexpected_crs(shared_data, tmp_pa
     frame = frame.set_crs(4326, allow_override=True)
     path = tmp_path / "wrong_crs.gpkg"
     frame.to_file(path, driver="GPKG")
-    assert_rejected(path, "lsoa11", "do not fall in Great Britain when read as EPSG:4326",
-                    "coordinate reference system is wrong")
+    assert_rejected(
+        path,
+        "lsoa11",
+        "do not fall in Great Britain when read as EPSG:4326",
+        "coordinate reference system is wrong",
+    )
 
 
 def test_load_boundaries_rejects_a_shapefile_without_crs_unless_given(shared_data, tmp_path):

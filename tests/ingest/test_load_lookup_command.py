@@ -24,8 +24,11 @@ def write(tmp_path: Path, text: str, name: str = "lookup.csv") -> Path:
 
 
 def links(child: str, parent: str) -> dict[str, str]:
-    return dict(Lookup.objects.filter(child_level__slug=child, parent_level__slug=parent)
-                .values_list("child_code", "parent_code"))
+    return dict(
+        Lookup.objects.filter(child_level__slug=child, parent_level__slug=parent).values_list(
+            "child_code", "parent_code"
+        )
+    )
 
 
 def test_lookups_join_every_lsoa_to_an_msoa_and_a_district():
@@ -46,8 +49,9 @@ def test_best_fit_lookup_puts_every_lsoa_in_a_ward_that_contains_its_point():
     lsoa = Area.objects.get(level__slug="lsoa11", gss_code="E01013600")
     ward = Area.objects.get(level__slug="ward13", gss_code=to_ward["E01013600"])
     assert ward.geom_27700.contains(lsoa.geom_27700.point_on_surface)
-    assert set(Lookup.objects.filter(parent_level__slug="ward13")
-               .values_list("method", flat=True)) == {"point_on_surface"}
+    assert set(
+        Lookup.objects.filter(parent_level__slug="ward13").values_list("method", flat=True)
+    ) == {"point_on_surface"}
 
 
 def test_load_lookup_is_idempotent(shared_data):
@@ -58,16 +62,21 @@ def test_load_lookup_is_idempotent(shared_data):
 
 
 def test_load_lookup_reads_an_edition_change_lookup_with_weights(tmp_path):
-    path = write(tmp_path, "\ufeffLSOA11CD,LSOA21CD,LSOA21NM,CHGIND\n"
-                 "E01013600,E01099001,Leicester 003A,U\n"
-                 "E01013601,E01099002,Leicester 003F,S\n"
-                 "E01013601,E01099003,Leicester 003G,S\n"
-                 "E01013602,E01099004,Leicester 003H,M\n"
-                 "E01013603,E01099004,Leicester 003H,M\n")
+    path = write(
+        tmp_path,
+        "\ufeffLSOA11CD,LSOA21CD,LSOA21NM,CHGIND\n"
+        "E01013600,E01099001,Leicester 003A,U\n"
+        "E01013601,E01099002,Leicester 003F,S\n"
+        "E01013601,E01099003,Leicester 003G,S\n"
+        "E01013602,E01099004,Leicester 003H,M\n"
+        "E01013603,E01099004,Leicester 003H,M\n",
+    )
     out = run(path, commit=True)
     assert "5 lsoa11 -> lsoa21 link(s)" in out and "checked for form only" in out
-    rows = {(r.child_code, r.parent_code): r for r in
-            Lookup.objects.filter(child_level__slug="lsoa11", parent_level__slug="lsoa21")}
+    rows = {
+        (r.child_code, r.parent_code): r
+        for r in Lookup.objects.filter(child_level__slug="lsoa11", parent_level__slug="lsoa21")
+    }
     assert rows[("E01013600", "E01099001")].change == "U"
     assert rows[("E01013600", "E01099001")].weight == 1.0
     assert rows[("E01013601", "E01099002")].weight == pytest.approx(0.5)
@@ -78,7 +87,7 @@ def test_load_lookup_reads_an_edition_change_lookup_with_weights(tmp_path):
 def assert_rejected(path: Path, *messages: str) -> None:
     before = Lookup.objects.count()
     out = StringIO()
-    with pytest.raises(CommandError, match="nothing was written|not UTF-8|empty") as info:
+    with pytest.raises(CommandError) as info:
         call_command("load_lookup", str(path), commit=True, stdout=out)
     text = out.getvalue() + str(info.value)
     for message in messages:

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 def config(response) -> dict:
     html = response.content.decode()
     start = html.index('<script id="map-config" type="application/json">') + 48
-    return json.loads(html[start:html.index("</script>", start)])
+    return json.loads(html[start : html.index("</script>", start)])
 
 
 def test_map_page_offers_every_loaded_level_fine_to_coarse(client):

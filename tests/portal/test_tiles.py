@@ -38,18 +38,22 @@ def test_tile_holds_exactly_the_areas_in_it_with_code_and_name_only(client):
     response = client.get(f"/tiles/lsoa11/{z}/{x}/{y}.mvt")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.mapbox-vector-tile"
-    decoded = mapbox_vector_tile.decode(response.content,
-                                        default_options={"y_coord_down": True})
+    decoded = mapbox_vector_tile.decode(response.content, default_options={"y_coord_down": True})
     assert list(decoded) == ["areas"]
     features = decoded["areas"]["features"]
     got = {f["properties"]["gss_code"] for f in features}
     assert all(set(f["properties"]) == {"gss_code", "name"} for f in features)
     bounds = tile_bounds(z, x, y)
     lsoa = Area.objects.filter(level__slug="lsoa11")
-    must = set(lsoa.filter(geom_27700__intersects=box(bounds, -10)).values_list("gss_code", flat=True))
+    must = set(
+        lsoa.filter(geom_27700__intersects=box(bounds, -10)).values_list("gss_code", flat=True)
+    )
     buffer = (bounds[2] - bounds[0]) * 64 / 4096
-    may = set(lsoa.filter(geom_27700__intersects=box(bounds, buffer + 10))
-              .values_list("gss_code", flat=True))
+    may = set(
+        lsoa.filter(geom_27700__intersects=box(bounds, buffer + 10)).values_list(
+            "gss_code", flat=True
+        )
+    )
     assert must and must <= got <= may
     names = dict(lsoa.filter(gss_code__in=got).values_list("gss_code", "name"))
     assert all(f["properties"]["name"] == names[f["properties"]["gss_code"]] for f in features)
@@ -58,16 +62,24 @@ def test_tile_holds_exactly_the_areas_in_it_with_code_and_name_only(client):
 def test_tile_geometry_lands_where_the_area_is(client):
     z, x, y = LEICESTER_Z12
     bounds = tile_bounds(z, x, y)
-    decoded = mapbox_vector_tile.decode(client.get(f"/tiles/lsoa11/{z}/{x}/{y}.mvt").content,
-                                        default_options={"y_coord_down": True})
-    inside = Area.objects.filter(level__slug="lsoa11",
-                                 geom_27700__within=box(bounds, -50)).first()
+    decoded = mapbox_vector_tile.decode(
+        client.get(f"/tiles/lsoa11/{z}/{x}/{y}.mvt").content, default_options={"y_coord_down": True}
+    )
+    inside = Area.objects.filter(level__slug="lsoa11", geom_27700__within=box(bounds, -50)).first()
     assert inside is not None
-    feature = next(f for f in decoded["areas"]["features"]
-                   if f["properties"]["gss_code"] == inside.gss_code)
+    feature = next(
+        f for f in decoded["areas"]["features"] if f["properties"]["gss_code"] == inside.gss_code
+    )
     rings = feature["geometry"]["coordinates"]
-    points = [pt for ring in (rings if feature["geometry"]["type"] == "Polygon"
-                              else [r for poly in rings for r in poly]) for pt in ring]
+    points = [
+        pt
+        for ring in (
+            rings
+            if feature["geometry"]["type"] == "Polygon"
+            else [r for poly in rings for r in poly]
+        )
+        for pt in ring
+    ]
     unit = (bounds[2] - bounds[0]) / 4096
     xs = [bounds[0] + px * unit for px, _ in points]
     ys = [bounds[3] - py * unit for _, py in points]
@@ -81,7 +93,9 @@ def test_tile_at_low_zoom_covers_both_districts(client):
     z, x, y = tile_for(-1.5, 53.0, 6)
     decoded = mapbox_vector_tile.decode(client.get(f"/tiles/lad19/{z}/{x}/{y}.mvt").content)
     assert {f["properties"]["gss_code"] for f in decoded["areas"]["features"]} == {
-        "E06000016", "E08000032"}
+        "E06000016",
+        "E08000032",
+    }
 
 
 def test_tile_is_cacheable_for_long_on_a_versioned_url(client):
@@ -107,8 +121,9 @@ def test_empty_tile_is_204(client):
     assert response.status_code == 204 and response.content == b""
 
 
-@pytest.mark.parametrize("path", ["/tiles/lsoa11/21/0/0.mvt", "/tiles/lsoa11/3/8/0.mvt",
-                                  "/tiles/lsoa11/3/0/8.mvt"])
+@pytest.mark.parametrize(
+    "path", ["/tiles/lsoa11/21/0/0.mvt", "/tiles/lsoa11/3/8/0.mvt", "/tiles/lsoa11/3/0/8.mvt"]
+)
 def test_tile_out_of_range_is_400_with_a_readable_problem(client, path):
     response = client.get(path)
     assert response.status_code == 400

@@ -11,9 +11,11 @@ from ingest.pipeline.stage import derive_best_fit
 
 
 class Command(BaseCommand):
-    help = ("Compute a best-fit lookup from boundaries: each child area goes to the parent "
-            "that contains its point on surface (for wards, which do not nest in MSOAs and "
-            "have no published LSOA lookup here). Dry run by default; --commit writes.")
+    help = (
+        "Compute a best-fit lookup from boundaries: each child area goes to the parent "
+        "that contains its point on surface (for wards, which do not nest in MSOAs and "
+        "have no published LSOA lookup here). Dry run by default; --commit writes."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--child", required=True, help="e.g. lsoa11")
@@ -29,15 +31,21 @@ class Command(BaseCommand):
         if not child.areas.exists() or not parent.areas.exists():
             raise CommandError(f"both {child.slug} and {parent.slug} need boundaries loaded")
         fit = derive_best_fit(child, parent, commit=options["commit"])
-        self.stdout.write(f"{child.slug} -> {parent.slug} by point on surface: "
-                          f"{fit.n_linked} of {fit.n_children} linked")
+        self.stdout.write(
+            f"{child.slug} -> {parent.slug} by point on surface: "
+            f"{fit.n_linked} of {fit.n_children} linked"
+        )
         if fit.unmatched_children:
-            self.stdout.write(f"  {len(fit.unmatched_children)} {child.slug} area(s) fall in "
-                              f"no {parent.slug}: {', '.join(fit.unmatched_children[:10])}")
+            self.stdout.write(
+                f"  {len(fit.unmatched_children)} {child.slug} area(s) fall in "
+                f"no {parent.slug}: {', '.join(fit.unmatched_children[:10])}"
+            )
         if fit.parents_without_children:
-            self.stdout.write(f"  {len(fit.parents_without_children)} {parent.slug} area(s) "
-                              f"got no {child.slug}: "
-                              f"{', '.join(fit.parents_without_children[:10])}")
+            self.stdout.write(
+                f"  {len(fit.parents_without_children)} {parent.slug} area(s) "
+                f"got no {child.slug}: "
+                f"{', '.join(fit.parents_without_children[:10])}"
+            )
         if not options["commit"]:
             self.stdout.write("Dry run: nothing written. Add --commit to write.")
         else:

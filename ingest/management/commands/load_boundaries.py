@@ -16,19 +16,27 @@ from layers.models import Area, GeographyLevel
 
 
 class Command(BaseCommand):
-    help = ("Load area boundaries (GeoJSON, GeoPackage, Shapefile, zipped Shapefile) for a "
-            "level. Dry run by default: prints the report; --commit replaces the level's "
-            "areas atomically (or, with --merge, adds and updates without removing).")
+    help = (
+        "Load area boundaries (GeoJSON, GeoPackage, Shapefile, zipped Shapefile) for a "
+        "level. Dry run by default: prints the report; --commit replaces the level's "
+        "areas atomically (or, with --merge, adds and updates without removing)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
         parser.add_argument("--level", required=True, help="level slug, e.g. lsoa21")
         parser.add_argument("--code-field", help="column with the GSS codes (guessed if absent)")
         parser.add_argument("--name-field", help="column with the names (guessed if absent)")
-        parser.add_argument("--crs", help="CRS to read the file in when it declares none "
-                                          "(or declares a wrong one), e.g. EPSG:27700")
-        parser.add_argument("--merge", action="store_true",
-                            help="keep the level's areas that are not in the file(s)")
+        parser.add_argument(
+            "--crs",
+            help="CRS to read the file in when it declares none "
+            "(or declares a wrong one), e.g. EPSG:27700",
+        )
+        parser.add_argument(
+            "--merge",
+            action="store_true",
+            help="keep the level's areas that are not in the file(s)",
+        )
         parser.add_argument("--commit", action="store_true", help="write (default: dry run)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -43,8 +51,11 @@ class Command(BaseCommand):
             except UnreadableFile as exc:
                 raise CommandError(str(exc)) from None
             report, rows = check_boundaries(
-                frame, level=level.as_domain(), file_label=path.name,
-                code_field=options["code_field"], name_field=options["name_field"],
+                frame,
+                level=level.as_domain(),
+                file_label=path.name,
+                code_field=options["code_field"],
+                name_field=options["name_field"],
                 crs=options["crs"],
             )
             self.stdout.write(report.render())
@@ -55,14 +66,18 @@ class Command(BaseCommand):
         codes = pd.Series([r.gss_code for r in rows])
         if codes.duplicated().any():
             dupes = ", ".join(sorted(set(codes[codes.duplicated()]))[:10])
-            raise CommandError(f"the same code is in more than one file: {dupes}; "
-                               "nothing was written")
+            raise CommandError(
+                f"the same code is in more than one file: {dupes}; nothing was written"
+            )
         current = set(Area.objects.filter(level=level).values_list("gss_code", flat=True))
         incoming = set(codes)
         self.stdout.write(
             f"{level.slug}: {len(incoming - current)} new, {len(incoming & current)} updated, "
-            + (f"{len(current - incoming)} kept (--merge)" if options["merge"]
-               else f"{len(current - incoming)} removed")
+            + (
+                f"{len(current - incoming)} kept (--merge)"
+                if options["merge"]
+                else f"{len(current - incoming)} removed"
+            )
         )
         if not options["commit"]:
             self.stdout.write("Dry run: nothing written. Add --commit to write.")
@@ -70,11 +85,13 @@ class Command(BaseCommand):
         if options["merge"]:
             rows = _with_existing(level, rows)
         result = write_boundaries(level, rows, source=", ".join(p.name for p in options["files"]))
-        self.stdout.write(self.style.SUCCESS(
-            f"{level.slug}: {result.n_written} areas written, {result.n_removed} removed, "
-            f"{result.n_custom_areas_refreshed} custom area(s) refreshed; boundary version "
-            f"{result.boundary_version}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{level.slug}: {result.n_written} areas written, {result.n_removed} removed, "
+                f"{result.n_custom_areas_refreshed} custom area(s) refreshed; boundary version "
+                f"{result.boundary_version}"
+            )
+        )
 
 
 def _with_existing(level: GeographyLevel, rows: list[BoundaryRow]) -> list[BoundaryRow]:

@@ -22,13 +22,19 @@ def default_data_dir() -> Path:
 
 
 class Command(BaseCommand):
-    help = ("Load the demo geography: Leicester and Bradford LSOAs, MSOAs and wards (2011/13), "
-            "their LSOA -> MSOA -> district lookups, districts dissolved from LSOAs, and a "
-            "best-fit LSOA -> ward lookup. Safe to re-run.")
+    help = (
+        "Load the demo geography: Leicester and Bradford LSOAs, MSOAs and wards (2011/13), "
+        "their LSOA -> MSOA -> district lookups, districts dissolved from LSOAs, and a "
+        "best-fit LSOA -> ward lookup. Safe to re-run."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--data", type=Path, default=None,
-                            help="folder of the shared data (default ../shared/data)")
+        parser.add_argument(
+            "--data",
+            type=Path,
+            default=None,
+            help="folder of the shared data (default ../shared/data)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         data: Path = options["data"] or default_data_dir()

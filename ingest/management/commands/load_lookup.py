@@ -14,10 +14,12 @@ from layers.models import Area, GeographyLevel
 
 
 class Command(BaseCommand):
-    help = ("Load an ONS lookup CSV: a hierarchy (OA21CD, LSOA21CD, MSOA21CD, LAD24CD, with "
-            "..NM names), a ward best-fit lookup, or an edition change (LSOA11CD, LSOA21CD, "
-            "CHGIND). Dry run by default; --commit writes, replacing the links of the "
-            "children in the file.")
+    help = (
+        "Load an ONS lookup CSV: a hierarchy (OA21CD, LSOA21CD, MSOA21CD, LAD24CD, with "
+        "..NM names), a ward best-fit lookup, or an edition change (LSOA11CD, LSOA21CD, "
+        "CHGIND). Dry run by default; --commit writes, replacing the links of the "
+        "children in the file."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -32,12 +34,14 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from None
             loaded: dict[str, set[str]] = {}
             for slug in levels:
-                codes = set(Area.objects.filter(level__slug=slug)
-                            .values_list("gss_code", flat=True))
+                codes = set(
+                    Area.objects.filter(level__slug=slug).values_list("gss_code", flat=True)
+                )
                 if codes:
                     loaded[slug] = codes
-            report, links = check_lookup(header, rows, file_label=path.name, levels=levels,
-                                         loaded_codes=loaded)
+            report, links = check_lookup(
+                header, rows, file_label=path.name, levels=levels, loaded_codes=loaded
+            )
             self.stdout.write(report.render())
             if not report.ok:
                 raise CommandError(f"{path.name} rejected: nothing was written")

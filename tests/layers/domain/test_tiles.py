@@ -25,8 +25,18 @@ def test_zoom_band_refuses_out_of_range():
         zoom_band(MAX_ZOOM + 1)
 
 
-@pytest.mark.parametrize(("z", "x", "y", "ok"), [
-    (0, 0, 0, True), (0, 1, 0, False), (3, 7, 7, True), (3, 8, 0, False), (-1, 0, 0, False),
-    (12, 2035, 1341, True), (MAX_ZOOM + 1, 0, 0, False), (4, 0, -1, False)])
+@pytest.mark.parametrize(
+    ("z", "x", "y", "ok"),
+    [
+        (0, 0, 0, True),
+        (0, 1, 0, False),
+        (3, 7, 7, True),
+        (3, 8, 0, False),
+        (-1, 0, 0, False),
+        (12, 2035, 1341, True),
+        (MAX_ZOOM + 1, 0, 0, False),
+        (4, 0, -1, False),
+    ],
+)
 def test_tile_in_range(z, x, y, ok):
     assert tile_in_range(z, x, y) is ok
