@@ -17,8 +17,14 @@ ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
-def browser():
+@pytest.fixture
+def browser(portal_url):
+    """Chromium for one test, started after and stopped before the database work.
+
+    While Playwright's event loop runs, Django opens a separate connection for the
+    "async context" and never closes it (STACK.md pitfall 9), so no ORM call may fall
+    inside this fixture's lifetime except through the live server.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
