@@ -1,0 +1,222 @@
+"""Who may see which dataset, at which level, for which use and purpose.
+
+Pure: no Django, no database. layers.queries loads the grants; this module decides
+(DESIGN.md "The two gates", gate 1).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from layers.domain.disclosure.policy import DisclosurePolicy
+from layers.domain.levels import Level
+
+
+class Use(StrEnum):
+    """What the figures are for: shown on the map, pulled by the API, or exported."""
+
+    MAP = "map"
+    API = "api"
+    EXPORT = "export"
+
+
+class Role(StrEnum):
+    """A member's role in an agency (DESIGN.md "Domain")."""
+
+    ANALYST = "analyst"
+    NEIGHBOURHOOD_MANAGER = "neighbourhood_manager"
+    DATA_STEWARD = "data_steward"
+    INFORMATION_MANAGER = "information_manager"
+    SERVICE = "service"
+
+
+class AgreementStatus(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    EXPIRED = "expired"
+
+
+class Reason(StrEnum):
+    """Stable reason codes: written to audit events and returned with a refusal."""
+
+    OWN_AGENCY = "own_agency"
+    AGREEMENT = "agreement"
+    NO_AGREEMENT = "no_agreement"
+    AGREEMENT_DRAFT = "agreement_draft"
+    AGREEMENT_SUSPENDED = "agreement_suspended"
+    AGREEMENT_EXPIRED = "agreement_expired"
+    AGREEMENT_NOT_STARTED = "agreement_not_started"
+    ROLE_NOT_PERMITTED = "role_not_permitted"
+    USE_NOT_PERMITTED = "use_not_permitted"
+    PURPOSE_NOT_STATED = "purpose_not_stated"
+    PURPOSE_NOT_PERMITTED = "purpose_not_permitted"
+    LEVEL_TOO_FINE = "level_too_fine"
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    agency_id: int
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """A person or partner system, with every agency they belong to and their role there."""
+
+    user_id: int
+    memberships: tuple[Membership, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DatasetRef:
+    id: int
+    owner_agency_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """One version of a sharing agreement, as the decision needs it."""
+
+    agreement_ref: str
+    version: int
+    status: AgreementStatus
+    starts_on: date
+    ends_on: date
+    recipient_agency_ids: frozenset[int]
+    dataset_ids: frozenset[int]
+    roles: frozenset[Role]
+    uses: frozenset[Use]
+    purposes: frozenset[str]
+    finest_level: Level
+    policy: DisclosurePolicy
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Allowed or refused, why, and (when an agreement grants) which one and its policy."""
+
+    allowed: bool
+    reason: Reason
+    agency_id: int | None = None
+    agreement_ref: str | None = None
+    agreement_version: int | None = None
+    policy: DisclosurePolicy | None = None
+
+    @property
+    def disclosure_applies(self) -> bool:
+        """Owners see their own data unsuppressed; everyone else gets the policy."""
+        return self.reason is not Reason.OWN_AGENCY
+
+
+# The checks an agreement that names the viewer's agency and the dataset goes through,
+# in order. A refusal reports the check at which the most promising agreement stopped.
+_CHECKS: tuple[Reason, ...] = (
+    Reason.AGREEMENT_DRAFT,
+    Reason.AGREEMENT_SUSPENDED,
+    Reason.AGREEMENT_EXPIRED,
+    Reason.AGREEMENT_NOT_STARTED,
+    Reason.ROLE_NOT_PERMITTED,
+    Reason.USE_NOT_PERMITTED,
+    Reason.PURPOSE_NOT_STATED,
+    Reason.PURPOSE_NOT_PERMITTED,
+    Reason.LEVEL_TOO_FINE,
+)
+
+
+def _first_failure(
+    grant: Grant,
+    membership: Membership,
+    *,
+    level: Level,
+    use: Use,
+    purpose: str | None,
+    on: date,
+) -> Reason | None:
+    if grant.status is AgreementStatus.DRAFT:
+        return Reason.AGREEMENT_DRAFT
+    if grant.status is AgreementStatus.SUSPENDED:
+        return Reason.AGREEMENT_SUSPENDED
+    if grant.status is AgreementStatus.EXPIRED or on > grant.ends_on:
+        return Reason.AGREEMENT_EXPIRED
+    if on < grant.starts_on:
+        return Reason.AGREEMENT_NOT_STARTED
+    if membership.role not in grant.roles:
+        return Reason.ROLE_NOT_PERMITTED
+    if use not in grant.uses:
+        return Reason.USE_NOT_PERMITTED
+    if not purpose:
+        return Reason.PURPOSE_NOT_STATED
+    if purpose not in grant.purposes:
+        return Reason.PURPOSE_NOT_PERMITTED
+    if level.is_finer_than(grant.finest_level):
+        return Reason.LEVEL_TOO_FINE
+    return None
+
+
+def decide(
+    *,
+    viewer: Viewer,
+    dataset: DatasetRef,
+    level: Level,
+    use: Use,
+    purpose: str | None,
+    on: date,
+    grants: Iterable[Grant],
+) -> Decision:
+    """Gate 1 of DESIGN.md: may `viewer` see `dataset` at `level` for `use` and `purpose`?
+
+    - A member of the owning agency (any role) sees the agency's own data, without
+      disclosure control.
+    - Anyone else needs an agreement that is active and in date on `on` (first and last
+      day included), names one of their agencies as a recipient and their role there,
+      the dataset, the use and the purpose, and whose finest level is no finer than
+      `level`.
+    - When several agreements grant, the strictest disclosure policy applies; ties go
+      to the lowest reference, so the choice never depends on database order.
+    """
+    for membership in viewer.memberships:
+        if membership.agency_id == dataset.owner_agency_id:
+            return Decision(allowed=True, reason=Reason.OWN_AGENCY, agency_id=membership.agency_id)
+
+    granting: list[tuple[Grant, Membership]] = []
+    closest: tuple[int, str, Reason] | None = None
+    for grant in sorted(grants, key=lambda g: (g.agreement_ref, g.version)):
+        if dataset.id not in grant.dataset_ids:
+            continue
+        for membership in sorted(viewer.memberships, key=lambda m: (m.agency_id, m.role)):
+            if membership.agency_id not in grant.recipient_agency_ids:
+                continue
+            failure = _first_failure(
+                grant, membership, level=level, use=use, purpose=purpose, on=on
+            )
+            if failure is None:
+                granting.append((grant, membership))
+                continue
+            progress = _CHECKS.index(failure)
+            candidate = (-progress, grant.agreement_ref, failure)
+            if closest is None or candidate < closest:
+                closest = candidate
+
+    if granting:
+        grant, membership = min(
+            granting, key=lambda gm: (_negated(gm[0].policy.strictness()), gm[0].agreement_ref)
+        )
+        return Decision(
+            allowed=True,
+            reason=Reason.AGREEMENT,
+            agency_id=membership.agency_id,
+            agreement_ref=grant.agreement_ref,
+            agreement_version=grant.version,
+            policy=grant.policy,
+        )
+    if closest is not None:
+        return Decision(allowed=False, reason=closest[2])
+    return Decision(allowed=False, reason=Reason.NO_AGREEMENT)
+
+
+def _negated(key: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(-k for k in key)

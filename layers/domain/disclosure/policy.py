@@ -1,0 +1,68 @@
+"""The disclosure policy an agreement sets (DISCLOSURE.md section 3).
+
+Pure. The policy is part of an agreement version and so is versioned with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ZeroPolicy(StrEnum):
+    """What a zero count means (DISCLOSURE.md section 4.2)."""
+
+    PUBLISH = "publish"
+    SUPPRESS = "suppress"
+    SUPPRESS_IF_CLASS_DISCLOSURE = "suppress_if_class_disclosure"
+
+
+_ZERO_STRICTNESS = {
+    ZeroPolicy.PUBLISH: 0,
+    ZeroPolicy.SUPPRESS_IF_CLASS_DISCLOSURE: 1,
+    ZeroPolicy.SUPPRESS: 2,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DisclosurePolicy:
+    """Thresholds for one agreement: counts 0 < n < min_count are withheld, shown counts
+    are rounded to `round_to` (0: no rounding), rates need a denominator of at least
+    `min_denominator`, and `secondary` turns on complementary suppression.
+    """
+
+    min_count: int = 10
+    round_to: int = 5
+    min_denominator: int = 100
+    zero_policy: ZeroPolicy = ZeroPolicy.PUBLISH
+    secondary: bool = True
+
+    def problems(self) -> list[str]:
+        """What is wrong with these numbers, as sentences naming the field (empty if none)."""
+        found = []
+        if self.min_count < 0:
+            found.append(f"min_count must be 0 or more, not {self.min_count}")
+        if self.round_to < 0:
+            found.append(f"round_to must be 0 (no rounding) or more, not {self.round_to}")
+        if self.min_denominator < 0:
+            found.append(f"min_denominator must be 0 or more, not {self.min_denominator}")
+        return found
+
+    def strictness(self) -> tuple[int, int, int, int, int]:
+        """A key that orders policies from least to most strict, field by field."""
+        return (
+            self.min_count,
+            self.round_to,
+            self.min_denominator,
+            _ZERO_STRICTNESS[self.zero_policy],
+            int(self.secondary),
+        )
+
+    def describe(self) -> str:
+        """One line for people: what this policy withholds and rounds."""
+        parts = [f"counts below {self.min_count} withheld" if self.min_count else "no threshold"]
+        parts.append(f"rounded to {self.round_to}" if self.round_to else "not rounded")
+        parts.append(f"rates need a denominator of {self.min_denominator}")
+        parts.append(f"zeros: {self.zero_policy.value}")
+        parts.append("secondary suppression on" if self.secondary else "secondary suppression off")
+        return "; ".join(parts)
