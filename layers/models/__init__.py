@@ -1,6 +1,14 @@
 from __future__ import annotations
 
-from layers.models.agency import Agency
+from layers.models.agency import Agency, Membership
+from layers.models.agreement import Agreement, AgreementVersion, LegalBasis
+from layers.models.audit import AuditEvent
+from layers.models.dataset import Dataset, Indicator
 from layers.models.geography import Area, AreaShape, CustomArea, GeographyLevel, Lookup
+from layers.models.token import ApiToken, FailedLogin
 
-__all__ = ["Agency", "Area", "AreaShape", "CustomArea", "GeographyLevel", "Lookup"]
+__all__ = [
+    "Agency", "Agreement", "AgreementVersion", "ApiToken", "Area", "AreaShape", "AuditEvent",
+    "CustomArea", "Dataset", "FailedLogin", "GeographyLevel", "Indicator", "LegalBasis",
+    "Lookup", "Membership",
+]

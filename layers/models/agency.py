@@ -26,3 +26,29 @@ class Agency(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Membership(models.Model):
+    """A user's role in an agency. A user may belong to several agencies."""
+
+    class Role(models.TextChoices):
+        ANALYST = "analyst"
+        NEIGHBOURHOOD_MANAGER = "neighbourhood_manager"
+        DATA_STEWARD = "data_steward"
+        INFORMATION_MANAGER = "information_manager"
+        SERVICE = "service"
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="memberships")
+    agency = models.ForeignKey(Agency, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=32, choices=Role.choices)
+    default_purpose = models.CharField(
+        max_length=64, blank=True, default="", help_text="for service accounts: the API default"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agency"], name="membership_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.role} at {self.agency}"

@@ -1,0 +1,437 @@
+"""A partnership's set-up from one YAML file: agencies, users, datasets, agreements.
+
+`check_partnership` validates the whole document first and returns every problem with
+the path of the bad key (`agreements[2].finest_level: unknown level 'lsao21'`);
+`apply_partnership` writes it in one transaction, updating in place. An agreement whose
+terms differ from its current version gets a new version; the old one stays readable.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from layers import audit
+from layers.domain.access import AgreementStatus, Role, Use
+from layers.domain.disclosure.policy import DisclosurePolicy, ZeroPolicy
+from layers.models import (
+    Agency,
+    Agreement,
+    AgreementVersion,
+    Dataset,
+    GeographyLevel,
+    Indicator,
+    LegalBasis,
+    Membership,
+)
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
+TOP_KEYS = {"agencies", "users", "datasets", "agreements"}
+POLICY_KEYS = {"min_count", "round_to", "min_denominator", "zero_policy", "secondary"}
+
+
+@dataclass(slots=True)
+class Checked:
+    problems: list[str] = field(default_factory=list)
+    doc: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+class _Checker:
+    def __init__(self, doc: Any) -> None:
+        self.raw = doc
+        self.problems: list[str] = []
+        self.levels = set(GeographyLevel.objects.values_list("slug", flat=True))
+        self.agencies = set(Agency.objects.values_list("slug", flat=True))
+        self.datasets = dict(Dataset.objects.values_list("slug", "owner__slug"))
+
+    def bad(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}")
+
+    def items(self, key: str) -> list[tuple[str, dict[str, Any]]]:
+        value = self.raw.get(key, [])
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.bad(key, "must be a list")
+            return []
+        out = []
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                self.bad(f"{key}[{i}]", "must be a mapping of keys to values")
+            else:
+                out.append((f"{key}[{i}]", item))
+        return out
+
+    def keys(self, path: str, item: dict[str, Any], required: set[str], optional: set[str]) -> bool:
+        ok = True
+        for key in sorted(required - set(item)):
+            self.bad(f"{path}.{key}", "is required")
+            ok = False
+        for key in sorted(set(item) - required - optional):
+            self.bad(f"{path}.{key}", f"unknown key (expected one of: "
+                     f"{', '.join(sorted(required | optional))})")
+        return ok
+
+    def text(self, path: str, value: Any, *, pattern: re.Pattern[str] | None = None) -> bool:
+        if not isinstance(value, str) or not value.strip():
+            self.bad(path, "must be non-empty text")
+            return False
+        if pattern is not None and not pattern.match(value):
+            self.bad(path, f"{value!r} is not a valid identifier (lower-case letters, digits, "
+                     "- and _)")
+            return False
+        return True
+
+    def choice(self, path: str, value: Any, allowed: list[str], what: str) -> bool:
+        if value not in allowed:
+            self.bad(path, f"unknown {what} {value!r} (expected one of: {', '.join(allowed)})")
+            return False
+        return True
+
+    def level(self, path: str, value: Any) -> None:
+        if value not in self.levels:
+            self.bad(path, f"unknown level {value!r}")
+
+    def agency(self, path: str, value: Any) -> None:
+        if value not in self.agencies:
+            self.bad(path, f"unknown agency {value!r} (define it under agencies)")
+
+    def day(self, path: str, value: Any) -> date | None:
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        self.bad(path, f"{value!r} is not a date (YYYY-MM-DD)")
+        return None
+
+    def names(self, path: str, value: Any, allowed: list[str] | None, what: str) -> list[str]:
+        if not isinstance(value, list) or not value:
+            self.bad(path, f"must be a non-empty list of {what}s")
+            return []
+        for i, entry in enumerate(value):
+            if allowed is not None:
+                self.choice(f"{path}[{i}]", entry, allowed, what)
+            else:
+                self.text(f"{path}[{i}]", entry, pattern=SLUG)
+        return [str(v) for v in value]
+
+    def check(self) -> None:
+        if not isinstance(self.raw, dict):
+            self.bad("(top)", "the file must be a mapping with agencies, users, datasets, "
+                     "agreements")
+            return
+        for key in sorted(set(self.raw) - TOP_KEYS):
+            self.bad(key, f"unknown key (expected: {', '.join(sorted(TOP_KEYS))})")
+        self.check_agencies()
+        self.check_users()
+        self.check_datasets()
+        self.check_agreements()
+
+    def check_agencies(self) -> None:
+        seen: set[str] = set()
+        kinds = [k.value for k in Agency.Kind]
+        for path, item in self.items("agencies"):
+            if not self.keys(path, item, {"slug", "name", "kind"}, set()):
+                continue
+            if self.text(f"{path}.slug", item["slug"], pattern=SLUG):
+                if item["slug"] in seen:
+                    self.bad(f"{path}.slug", f"duplicate agency {item['slug']!r}")
+                seen.add(item["slug"])
+                self.agencies.add(item["slug"])
+            self.text(f"{path}.name", item["name"])
+            self.choice(f"{path}.kind", item["kind"], kinds, "agency kind")
+
+    def check_users(self) -> None:
+        seen: set[str] = set()
+        roles = [r.value for r in Role]
+        for path, item in self.items("users"):
+            optional = {"agency", "role", "memberships", "email", "first_name", "last_name",
+                        "default_purpose"}
+            if not self.keys(path, item, {"username"}, optional):
+                continue
+            if self.text(f"{path}.username", item["username"], pattern=USERNAME):
+                if item["username"] in seen:
+                    self.bad(f"{path}.username", f"duplicate user {item['username']!r}")
+                seen.add(item["username"])
+            memberships: list[tuple[str, Any]] = []
+            if "agency" in item or "role" in item:
+                memberships.append((path, {"agency": item.get("agency"), "role": item.get("role")}))
+            extra = item.get("memberships") or []
+            if not isinstance(extra, list):
+                self.bad(f"{path}.memberships", "must be a list of {agency, role}")
+                extra = []
+            memberships += [(f"{path}.memberships[{j}]", m) for j, m in enumerate(extra)]
+            if not memberships:
+                self.bad(path, "needs an agency and role (or a list of memberships)")
+            for where, membership in memberships:
+                if not isinstance(membership, dict):
+                    self.bad(where, "must be a mapping with agency and role")
+                    continue
+                self.agency(f"{where}.agency", membership.get("agency"))
+                self.choice(f"{where}.role", membership.get("role"), roles, "role")
+            item["_memberships"] = [m for _, m in memberships]
+
+    def check_datasets(self) -> None:
+        themes = [t.value for t in Dataset.Theme]
+        measures = [m.value for m in Indicator.Measure]
+        polarities = [p.value for p in Indicator.Polarity]
+        for path, item in self.items("datasets"):
+            optional = {"description", "source", "licence", "simulated", "indicators"}
+            if not self.keys(path, item, {"slug", "agency", "theme", "title", "level"}, optional):
+                continue
+            if self.text(f"{path}.slug", item["slug"], pattern=SLUG):
+                self.datasets[item["slug"]] = item["agency"]
+            self.agency(f"{path}.agency", item["agency"])
+            self.choice(f"{path}.theme", item["theme"], themes, "theme")
+            self.text(f"{path}.title", item["title"])
+            self.level(f"{path}.level", item["level"])
+            slugs: set[str] = set()
+            for j, ind in enumerate(item.get("indicators") or []):
+                where = f"{path}.indicators[{j}]"
+                if not isinstance(ind, dict):
+                    self.bad(where, "must be a mapping")
+                    continue
+                if not self.keys(where, ind, {"slug", "name", "measure"},
+                                 {"unit", "polarity", "summable", "multiplier"}):
+                    continue
+                if self.text(f"{where}.slug", ind["slug"], pattern=SLUG):
+                    if ind["slug"] in slugs:
+                        self.bad(f"{where}.slug", f"duplicate indicator {ind['slug']!r}")
+                    slugs.add(ind["slug"])
+                self.text(f"{where}.name", ind["name"])
+                self.choice(f"{where}.measure", ind["measure"], measures, "measure")
+                if "polarity" in ind:
+                    self.choice(f"{where}.polarity", ind["polarity"], polarities, "polarity")
+                if "summable" in ind and not isinstance(ind["summable"], bool):
+                    self.bad(f"{where}.summable", "must be true or false")
+
+    def check_agreements(self) -> None:
+        seen: set[str] = set()
+        required = {"reference", "provider", "recipients", "datasets", "purposes", "legal_basis",
+                    "roles", "finest_level", "uses", "disclosure", "starts_on", "ends_on",
+                    "status"}
+        optional = {"title", "legal_basis_text", "review_on", "signatories", "marking"}
+        for path, item in self.items("agreements"):
+            if not self.keys(path, item, required, optional):
+                continue
+            if self.text(f"{path}.reference", item["reference"]):
+                if item["reference"] in seen:
+                    self.bad(f"{path}.reference", f"duplicate agreement {item['reference']!r}")
+                seen.add(item["reference"])
+            self.agency(f"{path}.provider", item["provider"])
+            for j, recipient in enumerate(self.names(f"{path}.recipients", item["recipients"],
+                                                     None, "agency")):
+                self.agency(f"{path}.recipients[{j}]", recipient)
+            for j, slug in enumerate(self.names(f"{path}.datasets", item["datasets"], None,
+                                                "dataset")):
+                owner = self.datasets.get(slug)
+                if owner is None:
+                    self.bad(f"{path}.datasets[{j}]", f"unknown dataset {slug!r}")
+                elif owner != item["provider"]:
+                    self.bad(f"{path}.datasets[{j}]", f"dataset {slug!r} belongs to {owner!r}, "
+                             f"not the provider {item['provider']!r}")
+            self.names(f"{path}.purposes", item["purposes"], None, "purpose")
+            self.choice(f"{path}.legal_basis", item["legal_basis"],
+                        [c.value for c in LegalBasis], "legal basis")
+            if item["legal_basis"] == LegalBasis.OTHER and not item.get("legal_basis_text"):
+                self.bad(f"{path}.legal_basis_text", "is required when legal_basis is other")
+            self.names(f"{path}.roles", item["roles"], [r.value for r in Role], "role")
+            self.level(f"{path}.finest_level", item["finest_level"])
+            self.names(f"{path}.uses", item["uses"], [u.value for u in Use], "use")
+            self.choice(f"{path}.status", item["status"], [s.value for s in AgreementStatus],
+                        "status")
+            starts = self.day(f"{path}.starts_on", item["starts_on"])
+            ends = self.day(f"{path}.ends_on", item["ends_on"])
+            if "review_on" in item:
+                item["review_on"] = self.day(f"{path}.review_on", item["review_on"])
+            if starts and ends and ends < starts:
+                self.bad(f"{path}.ends_on", f"{ends} is before starts_on {starts}")
+            item["starts_on"], item["ends_on"] = starts, ends
+            self.check_policy(f"{path}.disclosure", item["disclosure"])
+
+    def check_policy(self, path: str, value: Any) -> None:
+        if not isinstance(value, dict):
+            self.bad(path, "must be a mapping (min_count, round_to, min_denominator, "
+                     "zero_policy, secondary)")
+            return
+        for key in sorted(set(value) - POLICY_KEYS):
+            self.bad(f"{path}.{key}", f"unknown key (expected one of: "
+                     f"{', '.join(sorted(POLICY_KEYS))})")
+        for key in ("min_count", "round_to", "min_denominator"):
+            if key in value and (not isinstance(value[key], int) or isinstance(value[key], bool)
+                                 or value[key] < 0):
+                self.bad(f"{path}.{key}", f"must be a whole number, 0 or more, not "
+                         f"{value[key]!r}")
+        if "zero_policy" in value:
+            self.choice(f"{path}.zero_policy", value["zero_policy"],
+                        [z.value for z in ZeroPolicy], "zero policy")
+        if "secondary" in value and not isinstance(value["secondary"], bool):
+            self.bad(f"{path}.secondary", "must be true or false")
+
+
+def check_partnership(doc: Any) -> Checked:
+    """Every problem in the document, each as `path: message`; nothing is written."""
+    checker = _Checker(doc)
+    checker.check()
+    return Checked(problems=checker.problems, doc=doc if isinstance(doc, dict) else {})
+
+
+@dataclass(slots=True)
+class Applied:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def _terms(item: dict[str, Any]) -> dict[str, Any]:
+    policy = DisclosurePolicy(**{**item["disclosure"]})
+    return {
+        "title": item.get("title") or item["reference"],
+        "recipients": sorted(item["recipients"]),
+        "datasets": sorted(item["datasets"]),
+        "purposes": sorted(item["purposes"]),
+        "legal_basis": item["legal_basis"],
+        "legal_basis_text": item.get("legal_basis_text", ""),
+        "roles": sorted(item["roles"]),
+        "finest_level": item["finest_level"],
+        "uses": sorted(item["uses"]),
+        "min_count": policy.min_count,
+        "round_to": policy.round_to,
+        "min_denominator": policy.min_denominator,
+        "zero_policy": str(policy.zero_policy),
+        "secondary": policy.secondary,
+        "starts_on": item["starts_on"],
+        "ends_on": item["ends_on"],
+        "review_on": item.get("review_on"),
+        "status": item["status"],
+        "signatories": item.get("signatories", ""),
+        "marking": item.get("marking", "OFFICIAL-SENSITIVE"),
+    }
+
+
+def terms_of_version(version: AgreementVersion) -> dict[str, Any]:
+    return {
+        "title": version.title,
+        "recipients": sorted(a.slug for a in version.recipients.all()),
+        "datasets": sorted(d.slug for d in version.datasets.all()),
+        "purposes": sorted(version.purposes),
+        "legal_basis": version.legal_basis,
+        "legal_basis_text": version.legal_basis_text,
+        "roles": sorted(version.roles),
+        "finest_level": version.finest_level.slug,
+        "uses": sorted(version.uses),
+        "min_count": version.min_count,
+        "round_to": version.round_to,
+        "min_denominator": version.min_denominator,
+        "zero_policy": version.zero_policy,
+        "secondary": version.secondary,
+        "starts_on": version.starts_on,
+        "ends_on": version.ends_on,
+        "review_on": version.review_on,
+        "status": version.status,
+        "signatories": version.signatories,
+        "marking": version.marking,
+    }
+
+
+def save_agreement_version(
+    agreement: Agreement, terms: dict[str, Any], *, acting_user: User | None, note: str
+) -> AgreementVersion:
+    """Write `terms` as the agreement's next version (the verb every edit goes through)."""
+    latest = agreement.versions.order_by("-version").first()
+    version = AgreementVersion.objects.create(
+        agreement=agreement,
+        version=(latest.version + 1) if latest else 1,
+        finest_level=GeographyLevel.objects.get(slug=terms["finest_level"]),
+        change_note=note,
+        created_by=acting_user,
+        **{k: v for k, v in terms.items() if k not in {"recipients", "datasets", "finest_level"}},
+    )
+    version.recipients.set(Agency.objects.filter(slug__in=terms["recipients"]))
+    version.datasets.set(Dataset.objects.filter(slug__in=terms["datasets"]))
+    audit.record(
+        action="agreement.version_created",
+        user=acting_user,
+        agency_id=agreement.provider_id,
+        agreement_ref=agreement.reference,
+        agreement_version=version.version,
+        detail={"note": note, "status": version.status},
+    )
+    return version
+
+
+@transaction.atomic
+def apply_partnership(
+    doc: dict[str, Any], *, acting_user: User | None = None, demo_password: str | None = None
+) -> Applied:
+    """Write a checked document. Call only when check_partnership found no problems."""
+    done = Applied()
+    for item in doc.get("agencies") or []:
+        _, created = Agency.objects.update_or_create(
+            slug=item["slug"], defaults={"name": item["name"], "kind": item["kind"]}
+        )
+        (done.created if created else done.updated).append(f"agency {item['slug']}")
+    agencies = {a.slug: a for a in Agency.objects.all()}
+    for item in doc.get("users") or []:
+        user, created = User.objects.update_or_create(
+            username=item["username"],
+            defaults={k: item.get(k, "") for k in ("email", "first_name", "last_name")},
+        )
+        if created:
+            if demo_password:
+                user.set_password(demo_password)
+            else:
+                user.set_unusable_password()
+            user.save()
+        wanted = {m["agency"]: m["role"] for m in item["_memberships"]}
+        Membership.objects.filter(user=user).exclude(agency__slug__in=list(wanted)).delete()
+        for slug, role in wanted.items():
+            Membership.objects.update_or_create(
+                user=user, agency=agencies[slug],
+                defaults={"role": role, "default_purpose": item.get("default_purpose", "")},
+            )
+        (done.created if created else done.updated).append(f"user {item['username']}")
+    levels = {lv.slug: lv for lv in GeographyLevel.objects.all()}
+    for item in doc.get("datasets") or []:
+        dataset, created = Dataset.objects.update_or_create(
+            slug=item["slug"],
+            defaults={
+                "owner": agencies[item["agency"]], "theme": item["theme"], "title": item["title"],
+                "level": levels[item["level"]], "description": item.get("description", ""),
+                "source": item.get("source", ""), "licence": item.get("licence", ""),
+                "is_simulated": bool(item.get("simulated", False)),
+            },
+        )
+        for ind in item.get("indicators") or []:
+            Indicator.objects.update_or_create(
+                dataset=dataset, slug=ind["slug"],
+                defaults={
+                    "name": ind["name"], "measure": ind["measure"], "unit": ind.get("unit", ""),
+                    "polarity": ind.get("polarity", Indicator.Polarity.NEUTRAL),
+                    "is_summable": ind.get("summable", ind["measure"] == "count"),
+                    "multiplier": ind.get("multiplier", 1),
+                },
+            )
+        (done.created if created else done.updated).append(f"dataset {item['slug']}")
+    for item in doc.get("agreements") or []:
+        agreement, created = Agreement.objects.get_or_create(
+            reference=item["reference"], defaults={"provider": agencies[item["provider"]]}
+        )
+        terms = _terms(item)
+        current = agreement.versions.order_by("-version").first()
+        if current is not None and terms_of_version(current) == terms:
+            done.unchanged += 1
+            continue
+        save_agreement_version(agreement, terms, acting_user=acting_user,
+                               note="loaded from partnership file")
+        (done.created if created else done.updated).append(f"agreement {item['reference']}")
+    return done

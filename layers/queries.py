@@ -1,0 +1,88 @@
+"""Every read the access gate needs, returning domain objects (never querysets)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Max, OuterRef, Subquery
+
+from layers.domain.access import (
+    AgreementStatus,
+    DatasetRef,
+    Grant,
+    Membership,
+    Role,
+    Use,
+    Viewer,
+)
+from layers.domain.disclosure.policy import DisclosurePolicy, ZeroPolicy
+from layers.models import AgreementVersion, Dataset
+from layers.models import Membership as MembershipRow
+
+
+def viewer_for(user: Any) -> Viewer:
+    """The viewer a signed-in user (or token holder) is: every agency and role they hold."""
+    if user is None or not user.is_authenticated:
+        return Viewer(user_id=0, memberships=())
+    rows = MembershipRow.objects.filter(user_id=user.id).order_by("agency_id")
+    return Viewer(
+        user_id=user.id,
+        memberships=tuple(Membership(r.agency_id, Role(r.role)) for r in rows),
+    )
+
+
+def dataset_ref(dataset: Dataset) -> DatasetRef:
+    return DatasetRef(id=dataset.id, owner_agency_id=dataset.owner_id)
+
+
+def current_versions() -> Any:
+    """The current (highest) version of every agreement, as a queryset for callers here."""
+    latest = (
+        AgreementVersion.objects.filter(agreement=OuterRef("agreement"))
+        .values("agreement")
+        .annotate(v=Max("version"))
+        .values("v")
+    )
+    return AgreementVersion.objects.filter(version=Subquery(latest))
+
+
+def policy_of(version: AgreementVersion) -> DisclosurePolicy:
+    return DisclosurePolicy(
+        min_count=version.min_count,
+        round_to=version.round_to,
+        min_denominator=version.min_denominator,
+        zero_policy=ZeroPolicy(version.zero_policy),
+        secondary=version.secondary,
+    )
+
+
+def grant_of(version: AgreementVersion) -> Grant:
+    return Grant(
+        agreement_ref=version.agreement.reference,
+        version=version.version,
+        status=AgreementStatus(version.status),
+        starts_on=version.starts_on,
+        ends_on=version.ends_on,
+        recipient_agency_ids=frozenset(a.id for a in version.recipients.all()),
+        dataset_ids=frozenset(d.id for d in version.datasets.all()),
+        roles=frozenset(Role(r) for r in version.roles),
+        uses=frozenset(Use(u) for u in version.uses),
+        purposes=frozenset(version.purposes),
+        finest_level=version.finest_level.as_domain(),
+        policy=policy_of(version),
+    )
+
+
+def grants_for(viewer: Viewer, dataset: DatasetRef) -> list[Grant]:
+    """Current agreement versions naming the dataset and one of the viewer's agencies."""
+    agencies = [m.agency_id for m in viewer.memberships]
+    if not agencies:
+        return []
+    versions = (
+        current_versions()
+        .filter(datasets__id=dataset.id, recipients__id__in=agencies)
+        .select_related("agreement", "finest_level")
+        .prefetch_related("recipients", "datasets")
+        .distinct()
+    )
+    return [grant_of(v) for v in versions]
