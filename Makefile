@@ -53,12 +53,19 @@ db-stop:
 migrate: db
 	@$(PY) manage.py migrate --no-input -v 0
 
+DEMO_PASSWORD ?= demo-pass-2026
+
 demo-data: setup
 	$(PY) manage.py load_demo --data $(SHARED_DATA)
+	$(PY) manage.py load_partnership demo/partnership.yaml --demo-password $(DEMO_PASSWORD) -v 0
 
 demo: demo-data
 	@echo ""
 	@echo "Common Ground is at http://127.0.0.1:8000/   (Ctrl-C stops it; make db-stop stops the database)"
+	@echo "Demo logins (password $(DEMO_PASSWORD)): ana (council analyst), nina (council neighbourhood manager),"
+	@echo "  ivan (council information manager), paul (police analyst), sam (police data steward),"
+	@echo "  hana (health analyst), dora (health data steward), fred (fire analyst), multi (council + health);"
+	@echo "  feed is the council's API-only service account: python manage.py issue_token feed"
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: setup

@@ -46,3 +46,40 @@ def record(
         request_id=current_request_id.get(),
         detail=detail or {},
     )
+
+
+def events_visible_to(user: Any) -> Any:
+    """Audit events an information manager may read: those of their agencies, and those
+    under agreements their agencies provide or receive."""
+    from layers.agreements import managed_agency_ids, visible_agreements
+
+    agencies = managed_agency_ids(user)
+    refs = list(visible_agreements(user).values_list("reference", flat=True))
+    from django.db.models import Q
+
+    return AuditEvent.objects.filter(Q(agency_id__in=agencies) | Q(agreement_ref__in=refs))
+
+
+def filter_events(
+    events: Any,
+    *,
+    agreement: str = "",
+    agency: str = "",
+    user: str = "",
+    action: str = "",
+    date_from: Any = None,
+    date_to: Any = None,
+) -> Any:
+    if agreement:
+        events = events.filter(agreement_ref__iexact=agreement.strip())
+    if agency:
+        events = events.filter(agency__slug=agency)
+    if user:
+        events = events.filter(username__iexact=user.strip())
+    if action:
+        events = events.filter(action__istartswith=action.strip())
+    if date_from:
+        events = events.filter(at__date__gte=date_from)
+    if date_to:
+        events = events.filter(at__date__lte=date_to)
+    return events.select_related("agency", "dataset").order_by("-at", "-id")

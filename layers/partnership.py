@@ -16,13 +16,12 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import transaction
 
-from layers import audit
+from layers.agreements import save_agreement_version, terms_of_version
 from layers.domain.access import AgreementStatus, Role, Use
 from layers.domain.disclosure.policy import DisclosurePolicy, ZeroPolicy
 from layers.models import (
     Agency,
     Agreement,
-    AgreementVersion,
     Dataset,
     GeographyLevel,
     Indicator,
@@ -74,8 +73,10 @@ class _Checker:
             self.bad(f"{path}.{key}", "is required")
             ok = False
         for key in sorted(set(item) - required - optional):
-            self.bad(f"{path}.{key}", f"unknown key (expected one of: "
-                     f"{', '.join(sorted(required | optional))})")
+            self.bad(
+                f"{path}.{key}",
+                f"unknown key (expected one of: {', '.join(sorted(required | optional))})",
+            )
         return ok
 
     def text(self, path: str, value: Any, *, pattern: re.Pattern[str] | None = None) -> bool:
@@ -83,8 +84,9 @@ class _Checker:
             self.bad(path, "must be non-empty text")
             return False
         if pattern is not None and not pattern.match(value):
-            self.bad(path, f"{value!r} is not a valid identifier (lower-case letters, digits, "
-                     "- and _)")
+            self.bad(
+                path, f"{value!r} is not a valid identifier (lower-case letters, digits, - and _)"
+            )
             return False
         return True
 
@@ -126,8 +128,9 @@ class _Checker:
 
     def check(self) -> None:
         if not isinstance(self.raw, dict):
-            self.bad("(top)", "the file must be a mapping with agencies, users, datasets, "
-                     "agreements")
+            self.bad(
+                "(top)", "the file must be a mapping with agencies, users, datasets, agreements"
+            )
             return
         for key in sorted(set(self.raw) - TOP_KEYS):
             self.bad(key, f"unknown key (expected: {', '.join(sorted(TOP_KEYS))})")
@@ -154,8 +157,15 @@ class _Checker:
         seen: set[str] = set()
         roles = [r.value for r in Role]
         for path, item in self.items("users"):
-            optional = {"agency", "role", "memberships", "email", "first_name", "last_name",
-                        "default_purpose"}
+            optional = {
+                "agency",
+                "role",
+                "memberships",
+                "email",
+                "first_name",
+                "last_name",
+                "default_purpose",
+            }
             if not self.keys(path, item, {"username"}, optional):
                 continue
             if self.text(f"{path}.username", item["username"], pattern=USERNAME):
@@ -200,8 +210,12 @@ class _Checker:
                 if not isinstance(ind, dict):
                     self.bad(where, "must be a mapping")
                     continue
-                if not self.keys(where, ind, {"slug", "name", "measure"},
-                                 {"unit", "polarity", "summable", "multiplier"}):
+                if not self.keys(
+                    where,
+                    ind,
+                    {"slug", "name", "measure"},
+                    {"unit", "polarity", "summable", "multiplier"},
+                ):
                     continue
                 if self.text(f"{where}.slug", ind["slug"], pattern=SLUG):
                     if ind["slug"] in slugs:
@@ -216,9 +230,21 @@ class _Checker:
 
     def check_agreements(self) -> None:
         seen: set[str] = set()
-        required = {"reference", "provider", "recipients", "datasets", "purposes", "legal_basis",
-                    "roles", "finest_level", "uses", "disclosure", "starts_on", "ends_on",
-                    "status"}
+        required = {
+            "reference",
+            "provider",
+            "recipients",
+            "datasets",
+            "purposes",
+            "legal_basis",
+            "roles",
+            "finest_level",
+            "uses",
+            "disclosure",
+            "starts_on",
+            "ends_on",
+            "status",
+        }
         optional = {"title", "legal_basis_text", "review_on", "signatories", "marking"}
         for path, item in self.items("agreements"):
             if not self.keys(path, item, required, optional):
@@ -228,27 +254,37 @@ class _Checker:
                     self.bad(f"{path}.reference", f"duplicate agreement {item['reference']!r}")
                 seen.add(item["reference"])
             self.agency(f"{path}.provider", item["provider"])
-            for j, recipient in enumerate(self.names(f"{path}.recipients", item["recipients"],
-                                                     None, "agency")):
+            for j, recipient in enumerate(
+                self.names(f"{path}.recipients", item["recipients"], None, "agency")
+            ):
                 self.agency(f"{path}.recipients[{j}]", recipient)
-            for j, slug in enumerate(self.names(f"{path}.datasets", item["datasets"], None,
-                                                "dataset")):
+            for j, slug in enumerate(
+                self.names(f"{path}.datasets", item["datasets"], None, "dataset")
+            ):
                 owner = self.datasets.get(slug)
                 if owner is None:
                     self.bad(f"{path}.datasets[{j}]", f"unknown dataset {slug!r}")
                 elif owner != item["provider"]:
-                    self.bad(f"{path}.datasets[{j}]", f"dataset {slug!r} belongs to {owner!r}, "
-                             f"not the provider {item['provider']!r}")
+                    self.bad(
+                        f"{path}.datasets[{j}]",
+                        f"dataset {slug!r} belongs to {owner!r}, "
+                        f"not the provider {item['provider']!r}",
+                    )
             self.names(f"{path}.purposes", item["purposes"], None, "purpose")
-            self.choice(f"{path}.legal_basis", item["legal_basis"],
-                        [c.value for c in LegalBasis], "legal basis")
+            self.choice(
+                f"{path}.legal_basis",
+                item["legal_basis"],
+                [c.value for c in LegalBasis],
+                "legal basis",
+            )
             if item["legal_basis"] == LegalBasis.OTHER and not item.get("legal_basis_text"):
                 self.bad(f"{path}.legal_basis_text", "is required when legal_basis is other")
             self.names(f"{path}.roles", item["roles"], [r.value for r in Role], "role")
             self.level(f"{path}.finest_level", item["finest_level"])
             self.names(f"{path}.uses", item["uses"], [u.value for u in Use], "use")
-            self.choice(f"{path}.status", item["status"], [s.value for s in AgreementStatus],
-                        "status")
+            self.choice(
+                f"{path}.status", item["status"], [s.value for s in AgreementStatus], "status"
+            )
             starts = self.day(f"{path}.starts_on", item["starts_on"])
             ends = self.day(f"{path}.ends_on", item["ends_on"])
             if "review_on" in item:
@@ -260,20 +296,27 @@ class _Checker:
 
     def check_policy(self, path: str, value: Any) -> None:
         if not isinstance(value, dict):
-            self.bad(path, "must be a mapping (min_count, round_to, min_denominator, "
-                     "zero_policy, secondary)")
+            self.bad(
+                path,
+                "must be a mapping (min_count, round_to, min_denominator, zero_policy, secondary)",
+            )
             return
         for key in sorted(set(value) - POLICY_KEYS):
-            self.bad(f"{path}.{key}", f"unknown key (expected one of: "
-                     f"{', '.join(sorted(POLICY_KEYS))})")
+            self.bad(
+                f"{path}.{key}", f"unknown key (expected one of: {', '.join(sorted(POLICY_KEYS))})"
+            )
         for key in ("min_count", "round_to", "min_denominator"):
-            if key in value and (not isinstance(value[key], int) or isinstance(value[key], bool)
-                                 or value[key] < 0):
-                self.bad(f"{path}.{key}", f"must be a whole number, 0 or more, not "
-                         f"{value[key]!r}")
+            if key in value and (
+                not isinstance(value[key], int) or isinstance(value[key], bool) or value[key] < 0
+            ):
+                self.bad(f"{path}.{key}", f"must be a whole number, 0 or more, not {value[key]!r}")
         if "zero_policy" in value:
-            self.choice(f"{path}.zero_policy", value["zero_policy"],
-                        [z.value for z in ZeroPolicy], "zero policy")
+            self.choice(
+                f"{path}.zero_policy",
+                value["zero_policy"],
+                [z.value for z in ZeroPolicy],
+                "zero policy",
+            )
         if "secondary" in value and not isinstance(value["secondary"], bool):
             self.bad(f"{path}.secondary", "must be true or false")
 
@@ -318,57 +361,6 @@ def _terms(item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def terms_of_version(version: AgreementVersion) -> dict[str, Any]:
-    return {
-        "title": version.title,
-        "recipients": sorted(a.slug for a in version.recipients.all()),
-        "datasets": sorted(d.slug for d in version.datasets.all()),
-        "purposes": sorted(version.purposes),
-        "legal_basis": version.legal_basis,
-        "legal_basis_text": version.legal_basis_text,
-        "roles": sorted(version.roles),
-        "finest_level": version.finest_level.slug,
-        "uses": sorted(version.uses),
-        "min_count": version.min_count,
-        "round_to": version.round_to,
-        "min_denominator": version.min_denominator,
-        "zero_policy": version.zero_policy,
-        "secondary": version.secondary,
-        "starts_on": version.starts_on,
-        "ends_on": version.ends_on,
-        "review_on": version.review_on,
-        "status": version.status,
-        "signatories": version.signatories,
-        "marking": version.marking,
-    }
-
-
-def save_agreement_version(
-    agreement: Agreement, terms: dict[str, Any], *, acting_user: User | None, note: str
-) -> AgreementVersion:
-    """Write `terms` as the agreement's next version (the verb every edit goes through)."""
-    latest = agreement.versions.order_by("-version").first()
-    version = AgreementVersion.objects.create(
-        agreement=agreement,
-        version=(latest.version + 1) if latest else 1,
-        finest_level=GeographyLevel.objects.get(slug=terms["finest_level"]),
-        change_note=note,
-        created_by=acting_user,
-        **{k: v for k, v in terms.items() if k not in {"recipients", "datasets", "finest_level"}},
-    )
-    version.recipients.set(Agency.objects.filter(slug__in=terms["recipients"]))
-    version.datasets.set(Dataset.objects.filter(slug__in=terms["datasets"]))
-    audit.record(
-        action="agreement.version_created",
-        user=acting_user,
-        agency_id=agreement.provider_id,
-        agreement_ref=agreement.reference,
-        agreement_version=version.version,
-        detail={"note": note, "status": version.status},
-    )
-    return version
-
-
 @transaction.atomic
 def apply_partnership(
     doc: dict[str, Any], *, acting_user: User | None = None, demo_password: str | None = None
@@ -396,7 +388,8 @@ def apply_partnership(
         Membership.objects.filter(user=user).exclude(agency__slug__in=list(wanted)).delete()
         for slug, role in wanted.items():
             Membership.objects.update_or_create(
-                user=user, agency=agencies[slug],
+                user=user,
+                agency=agencies[slug],
                 defaults={"role": role, "default_purpose": item.get("default_purpose", "")},
             )
         (done.created if created else done.updated).append(f"user {item['username']}")
@@ -405,17 +398,24 @@ def apply_partnership(
         dataset, created = Dataset.objects.update_or_create(
             slug=item["slug"],
             defaults={
-                "owner": agencies[item["agency"]], "theme": item["theme"], "title": item["title"],
-                "level": levels[item["level"]], "description": item.get("description", ""),
-                "source": item.get("source", ""), "licence": item.get("licence", ""),
+                "owner": agencies[item["agency"]],
+                "theme": item["theme"],
+                "title": item["title"],
+                "level": levels[item["level"]],
+                "description": item.get("description", ""),
+                "source": item.get("source", ""),
+                "licence": item.get("licence", ""),
                 "is_simulated": bool(item.get("simulated", False)),
             },
         )
         for ind in item.get("indicators") or []:
             Indicator.objects.update_or_create(
-                dataset=dataset, slug=ind["slug"],
+                dataset=dataset,
+                slug=ind["slug"],
                 defaults={
-                    "name": ind["name"], "measure": ind["measure"], "unit": ind.get("unit", ""),
+                    "name": ind["name"],
+                    "measure": ind["measure"],
+                    "unit": ind.get("unit", ""),
                     "polarity": ind.get("polarity", Indicator.Polarity.NEUTRAL),
                     "is_summable": ind.get("summable", ind["measure"] == "count"),
                     "multiplier": ind.get("multiplier", 1),
@@ -431,7 +431,8 @@ def apply_partnership(
         if current is not None and terms_of_version(current) == terms:
             done.unchanged += 1
             continue
-        save_agreement_version(agreement, terms, acting_user=acting_user,
-                               note="loaded from partnership file")
+        save_agreement_version(
+            agreement, terms, acting_user=acting_user, note="loaded from partnership file"
+        )
         (done.created if created else done.updated).append(f"agreement {item['reference']}")
     return done

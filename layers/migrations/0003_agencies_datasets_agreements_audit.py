@@ -7,156 +7,465 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('layers', '0002_seed_levels'),
+        ("layers", "0002_seed_levels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FailedLogin',
+            name="FailedLogin",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('username', models.CharField(db_index=True, max_length=150)),
-                ('ip', models.GenericIPAddressField(blank=True, null=True)),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("username", models.CharField(db_index=True, max_length=150)),
+                ("ip", models.GenericIPAddressField(blank=True, null=True)),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Agreement',
+            name="Agreement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='agreements_provided', to='layers.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="agreements_provided",
+                        to="layers.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['reference'],
+                "ordering": ["reference"],
             },
         ),
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prefix', models.CharField(db_index=True, max_length=12)),
-                ('digest', models.CharField(max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("prefix", models.CharField(db_index=True, max_length=12)),
+                ("digest", models.CharField(max_length=64, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Dataset',
+            name="Dataset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64, unique=True)),
-                ('theme', models.CharField(choices=[('crime', 'Crime'), ('health', 'Health'), ('education', 'Education'), ('deprivation', 'Deprivation'), ('other', 'Other')], max_length=16)),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True, default='')),
-                ('source', models.CharField(blank=True, default='', max_length=300)),
-                ('licence', models.CharField(blank=True, default='', max_length=200)),
-                ('is_simulated', models.BooleanField(default=False, help_text='synthetic figures, labelled as such wherever they appear')),
-                ('level', models.ForeignKey(help_text='the level the data arrives at', on_delete=django.db.models.deletion.PROTECT, related_name='+', to='layers.geographylevel')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='datasets', to='layers.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=64, unique=True)),
+                (
+                    "theme",
+                    models.CharField(
+                        choices=[
+                            ("crime", "Crime"),
+                            ("health", "Health"),
+                            ("education", "Education"),
+                            ("deprivation", "Deprivation"),
+                            ("other", "Other"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True, default="")),
+                ("source", models.CharField(blank=True, default="", max_length=300)),
+                ("licence", models.CharField(blank=True, default="", max_length=200)),
+                (
+                    "is_simulated",
+                    models.BooleanField(
+                        default=False,
+                        help_text="synthetic figures, labelled as such wherever they appear",
+                    ),
+                ),
+                (
+                    "level",
+                    models.ForeignKey(
+                        help_text="the level the data arrives at",
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="layers.geographylevel",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="datasets",
+                        to="layers.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['title'],
+                "ordering": ["title"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('username', models.CharField(blank=True, default='', max_length=150)),
-                ('action', models.CharField(db_index=True, max_length=48)),
-                ('outcome', models.CharField(blank=True, default='', max_length=48)),
-                ('level', models.CharField(blank=True, default='', max_length=16)),
-                ('agreement_ref', models.CharField(blank=True, db_index=True, default='', max_length=64)),
-                ('agreement_version', models.PositiveIntegerField(blank=True, null=True)),
-                ('use', models.CharField(blank=True, default='', max_length=8)),
-                ('purpose', models.CharField(blank=True, default='', max_length=64)),
-                ('n_returned', models.PositiveIntegerField(default=0)),
-                ('n_withheld', models.PositiveIntegerField(default=0)),
-                ('request_id', models.CharField(blank=True, default='', max_length=64)),
-                ('detail', models.JSONField(blank=True, default=dict)),
-                ('agency', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='layers.agency')),
-                ('user', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('dataset', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='layers.dataset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("username", models.CharField(blank=True, default="", max_length=150)),
+                ("action", models.CharField(db_index=True, max_length=48)),
+                ("outcome", models.CharField(blank=True, default="", max_length=48)),
+                ("level", models.CharField(blank=True, default="", max_length=16)),
+                (
+                    "agreement_ref",
+                    models.CharField(blank=True, db_index=True, default="", max_length=64),
+                ),
+                ("agreement_version", models.PositiveIntegerField(blank=True, null=True)),
+                ("use", models.CharField(blank=True, default="", max_length=8)),
+                ("purpose", models.CharField(blank=True, default="", max_length=64)),
+                ("n_returned", models.PositiveIntegerField(default=0)),
+                ("n_withheld", models.PositiveIntegerField(default=0)),
+                ("request_id", models.CharField(blank=True, default="", max_length=64)),
+                ("detail", models.JSONField(blank=True, default=dict)),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="layers.agency",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="layers.dataset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['agency', 'at'], name='layers_audi_agency__ab86dc_idx'), models.Index(fields=['user', 'at'], name='layers_audi_user_id_9ad0b9_idx')],
+                "ordering": ["-at", "-id"],
+                "indexes": [
+                    models.Index(fields=["agency", "at"], name="layers_audi_agency__ab86dc_idx"),
+                    models.Index(fields=["user", "at"], name="layers_audi_user_id_9ad0b9_idx"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AgreementVersion',
+            name="AgreementVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('purposes', django.contrib.postgres.fields.ArrayField(base_field=models.SlugField(max_length=64), size=None)),
-                ('legal_basis', models.CharField(choices=[('crime_and_disorder_act_1998_s115', 'Crime and Disorder Act 1998, s115'), ('digital_economy_act_2017_part5', 'Digital Economy Act 2017, Part 5'), ('consent', 'Consent'), ('public_task', 'UK GDPR Art. 6(1)(e) public task'), ('other', 'Other (see text)')], max_length=64)),
-                ('legal_basis_text', models.TextField(blank=True, default='')),
-                ('roles', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('analyst', 'analyst'), ('neighbourhood_manager', 'neighbourhood_manager'), ('data_steward', 'data_steward'), ('information_manager', 'information_manager'), ('service', 'service')], max_length=32), size=None)),
-                ('uses', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('map', 'map'), ('api', 'api'), ('export', 'export')], max_length=8), size=None)),
-                ('min_count', models.PositiveIntegerField(default=10)),
-                ('round_to', models.PositiveIntegerField(default=5, help_text='0 means no rounding')),
-                ('min_denominator', models.PositiveIntegerField(default=100)),
-                ('zero_policy', models.CharField(choices=[('publish', 'publish'), ('suppress', 'suppress'), ('suppress_if_class_disclosure', 'suppress_if_class_disclosure')], default='publish', max_length=32)),
-                ('secondary', models.BooleanField(default=True)),
-                ('marking', models.CharField(default='OFFICIAL-SENSITIVE', max_length=64)),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField()),
-                ('review_on', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('draft', 'draft'), ('active', 'active'), ('suspended', 'suspended'), ('expired', 'expired')], default='draft', max_length=16)),
-                ('signatories', models.TextField(blank=True, default='')),
-                ('signed_document', models.FileField(blank=True, upload_to='agreements/')),
-                ('change_note', models.CharField(blank=True, default='', max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('agreement', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='versions', to='layers.agreement')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('finest_level', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='layers.geographylevel')),
-                ('recipients', models.ManyToManyField(related_name='agreements_received', to='layers.agency')),
-                ('datasets', models.ManyToManyField(related_name='agreement_versions', to='layers.dataset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "purposes",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.SlugField(max_length=64), size=None
+                    ),
+                ),
+                (
+                    "legal_basis",
+                    models.CharField(
+                        choices=[
+                            (
+                                "crime_and_disorder_act_1998_s115",
+                                "Crime and Disorder Act 1998, s115",
+                            ),
+                            ("digital_economy_act_2017_part5", "Digital Economy Act 2017, Part 5"),
+                            ("consent", "Consent"),
+                            ("public_task", "UK GDPR Art. 6(1)(e) public task"),
+                            ("other", "Other (see text)"),
+                        ],
+                        max_length=64,
+                    ),
+                ),
+                ("legal_basis_text", models.TextField(blank=True, default="")),
+                (
+                    "roles",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[
+                                ("analyst", "analyst"),
+                                ("neighbourhood_manager", "neighbourhood_manager"),
+                                ("data_steward", "data_steward"),
+                                ("information_manager", "information_manager"),
+                                ("service", "service"),
+                            ],
+                            max_length=32,
+                        ),
+                        size=None,
+                    ),
+                ),
+                (
+                    "uses",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(
+                            choices=[("map", "map"), ("api", "api"), ("export", "export")],
+                            max_length=8,
+                        ),
+                        size=None,
+                    ),
+                ),
+                ("min_count", models.PositiveIntegerField(default=10)),
+                (
+                    "round_to",
+                    models.PositiveIntegerField(default=5, help_text="0 means no rounding"),
+                ),
+                ("min_denominator", models.PositiveIntegerField(default=100)),
+                (
+                    "zero_policy",
+                    models.CharField(
+                        choices=[
+                            ("publish", "publish"),
+                            ("suppress", "suppress"),
+                            ("suppress_if_class_disclosure", "suppress_if_class_disclosure"),
+                        ],
+                        default="publish",
+                        max_length=32,
+                    ),
+                ),
+                ("secondary", models.BooleanField(default=True)),
+                ("marking", models.CharField(default="OFFICIAL-SENSITIVE", max_length=64)),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField()),
+                ("review_on", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "draft"),
+                            ("active", "active"),
+                            ("suspended", "suspended"),
+                            ("expired", "expired"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("signatories", models.TextField(blank=True, default="")),
+                ("signed_document", models.FileField(blank=True, upload_to="agreements/")),
+                ("change_note", models.CharField(blank=True, default="", max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "agreement",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="versions",
+                        to="layers.agreement",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "finest_level",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="layers.geographylevel",
+                    ),
+                ),
+                (
+                    "recipients",
+                    models.ManyToManyField(related_name="agreements_received", to="layers.agency"),
+                ),
+                (
+                    "datasets",
+                    models.ManyToManyField(related_name="agreement_versions", to="layers.dataset"),
+                ),
             ],
             options={
-                'ordering': ['agreement', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('agreement', 'version'), name='agreement_version_unique'), models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='agreement_ends_after_start')],
+                "ordering": ["agreement", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("agreement", "version"), name="agreement_version_unique"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_on__gte", models.F("starts_on"))),
+                        name="agreement_ends_after_start",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Indicator',
+            name="Indicator",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.SlugField(max_length=64)),
-                ('name', models.CharField(max_length=200)),
-                ('measure', models.CharField(choices=[('count', 'Count'), ('rate', 'Rate'), ('percentage', 'Percentage'), ('score', 'Score'), ('rank', 'Rank')], max_length=16)),
-                ('unit', models.CharField(blank=True, default='', max_length=64)),
-                ('polarity', models.CharField(choices=[('higher_is_better', 'Higher Is Better'), ('lower_is_better', 'Lower Is Better'), ('neutral', 'Neutral')], default='neutral', max_length=20)),
-                ('is_summable', models.BooleanField(default=False, help_text='values may be added up across areas (counts)')),
-                ('multiplier', models.PositiveIntegerField(default=1, help_text='rates: per how many (e.g. 1000 for a rate per 1,000)')),
-                ('dataset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='indicators', to='layers.dataset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.SlugField(max_length=64)),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "measure",
+                    models.CharField(
+                        choices=[
+                            ("count", "Count"),
+                            ("rate", "Rate"),
+                            ("percentage", "Percentage"),
+                            ("score", "Score"),
+                            ("rank", "Rank"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("unit", models.CharField(blank=True, default="", max_length=64)),
+                (
+                    "polarity",
+                    models.CharField(
+                        choices=[
+                            ("higher_is_better", "Higher Is Better"),
+                            ("lower_is_better", "Lower Is Better"),
+                            ("neutral", "Neutral"),
+                        ],
+                        default="neutral",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "is_summable",
+                    models.BooleanField(
+                        default=False, help_text="values may be added up across areas (counts)"
+                    ),
+                ),
+                (
+                    "multiplier",
+                    models.PositiveIntegerField(
+                        default=1, help_text="rates: per how many (e.g. 1000 for a rate per 1,000)"
+                    ),
+                ),
+                (
+                    "dataset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="indicators",
+                        to="layers.dataset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['dataset', 'slug'],
-                'constraints': [models.UniqueConstraint(fields=('dataset', 'slug'), name='indicator_unique_slug')],
+                "ordering": ["dataset", "slug"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("dataset", "slug"), name="indicator_unique_slug"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('analyst', 'Analyst'), ('neighbourhood_manager', 'Neighbourhood Manager'), ('data_steward', 'Data Steward'), ('information_manager', 'Information Manager'), ('service', 'Service')], max_length=32)),
-                ('default_purpose', models.CharField(blank=True, default='', help_text='for service accounts: the API default', max_length=64)),
-                ('agency', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='layers.agency')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("analyst", "Analyst"),
+                            ("neighbourhood_manager", "Neighbourhood Manager"),
+                            ("data_steward", "Data Steward"),
+                            ("information_manager", "Information Manager"),
+                            ("service", "Service"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "default_purpose",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="for service accounts: the API default",
+                        max_length=64,
+                    ),
+                ),
+                (
+                    "agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="layers.agency",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('user', 'agency'), name='membership_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "agency"), name="membership_unique")
+                ],
             },
         ),
     ]

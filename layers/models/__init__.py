@@ -8,7 +8,19 @@ from layers.models.geography import Area, AreaShape, CustomArea, GeographyLevel,
 from layers.models.token import ApiToken, FailedLogin
 
 __all__ = [
-    "Agency", "Agreement", "AgreementVersion", "ApiToken", "Area", "AreaShape", "AuditEvent",
-    "CustomArea", "Dataset", "FailedLogin", "GeographyLevel", "Indicator", "LegalBasis",
-    "Lookup", "Membership",
+    "Agency",
+    "Agreement",
+    "AgreementVersion",
+    "ApiToken",
+    "Area",
+    "AreaShape",
+    "AuditEvent",
+    "CustomArea",
+    "Dataset",
+    "FailedLogin",
+    "GeographyLevel",
+    "Indicator",
+    "LegalBasis",
+    "Lookup",
+    "Membership",
 ]

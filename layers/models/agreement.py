@@ -84,7 +84,9 @@ class AgreementVersion(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["agreement", "version"], name="agreement_version_unique"),
+            models.UniqueConstraint(
+                fields=["agreement", "version"], name="agreement_version_unique"
+            ),
             models.CheckConstraint(
                 condition=models.Q(ends_on__gte=models.F("starts_on")),
                 name="agreement_ends_after_start",

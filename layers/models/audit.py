@@ -10,19 +10,31 @@ class AuditEvent(models.Model):
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     user = models.ForeignKey(
-        "auth.User", null=True, blank=True, on_delete=models.DO_NOTHING, db_constraint=False,
+        "auth.User",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
         related_name="+",
     )
     username = models.CharField(max_length=150, blank=True, default="")
     agency = models.ForeignKey(
-        "layers.Agency", null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        "layers.Agency",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     action = models.CharField(max_length=48, db_index=True)
     outcome = models.CharField(max_length=48, blank=True, default="")
     dataset = models.ForeignKey(
-        "layers.Dataset", null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        "layers.Dataset",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     level = models.CharField(max_length=16, blank=True, default="")
     agreement_ref = models.CharField(max_length=64, blank=True, default="", db_index=True)

@@ -55,9 +55,7 @@ class Indicator(models.Model):
     name = models.CharField(max_length=200)
     measure = models.CharField(max_length=16, choices=Measure.choices)
     unit = models.CharField(max_length=64, blank=True, default="")
-    polarity = models.CharField(
-        max_length=20, choices=Polarity.choices, default=Polarity.NEUTRAL
-    )
+    polarity = models.CharField(max_length=20, choices=Polarity.choices, default=Polarity.NEUTRAL)
     is_summable = models.BooleanField(
         default=False, help_text="values may be added up across areas (counts)"
     )

@@ -52,7 +52,7 @@ def tiles_covering(extent_4326: tuple[float, float, float, float], z: int) -> li
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -64,12 +64,21 @@ def main() -> None:
     districts = list(Area.objects.filter(level__slug="lad19"))
     if not districts:
         raise SystemExit("no districts loaded: run `make demo-data` first")
-    levels = [lv for lv in GeographyLevel.objects.exclude(boundary_version="")]
+    levels = list(GeographyLevel.objects.exclude(boundary_version=""))
     port = 8799
     server = subprocess.Popen(
-        [str(BASE_DIR / ".venv" / "bin" / "gunicorn"), "portal.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", "2", "--log-level", "warning"],
-        cwd=BASE_DIR, env={**os.environ},
+        [
+            str(BASE_DIR / ".venv" / "bin" / "gunicorn"),
+            "portal.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--log-level",
+            "warning",
+        ],
+        cwd=BASE_DIR,
+        env={**os.environ},
     )
     try:
         for _ in range(100):
@@ -79,9 +88,11 @@ def main() -> None:
             except Exception:
                 time.sleep(0.1)
         client = Client()
-        print(f"{'level':8} {'z':>3} {'tiles':>5} {'bytes/tile':>10} | "
-              f"{'sql med':>8} {'p95':>6} | {'view med':>8} {'p95':>6} | "
-              f"{'http med':>8} {'p95':>6} | {'district view':>13}")
+        print(
+            f"{'level':8} {'z':>3} {'tiles':>5} {'bytes/tile':>10} | "
+            f"{'sql med':>8} {'p95':>6} | {'view med':>8} {'p95':>6} | "
+            f"{'http med':>8} {'p95':>6} | {'district view':>13}"
+        )
         for level in levels:
             for z in zooms:
                 tiles = []
@@ -92,8 +103,13 @@ def main() -> None:
                 for _ in range(args.rounds):
                     total = 0.0
                     for z_, x, y in tiles:
-                        params = {"level_id": level.id, "band": zoom_band(z_), "z": z_,
-                                  "x": x, "y": y}
+                        params = {
+                            "level_id": level.id,
+                            "band": zoom_band(z_),
+                            "z": z_,
+                            "x": x,
+                            "y": y,
+                        }
                         t0 = time.perf_counter()
                         with connection.cursor() as cursor:
                             cursor.execute(_BOUNDARY_TILE_SQL, params)
@@ -112,13 +128,17 @@ def main() -> None:
                         total += elapsed
                     view_totals.append(total / len(districts))
                 ms = 1000
-                print(f"{level.slug:8} {z:>3} {len(tiles):>5} {statistics.mean(sizes):>10.0f} | "
-                      f"{statistics.median(sql_t) * ms:>8.1f} {pct(sql_t, 95) * ms:>6.1f} | "
-                      f"{statistics.median(view_t) * ms:>8.1f} {pct(view_t, 95) * ms:>6.1f} | "
-                      f"{statistics.median(http_t) * ms:>8.1f} {pct(http_t, 95) * ms:>6.1f} | "
-                      f"{statistics.median(view_totals) * ms:>10.1f} ms")
-        print("times in ms; 'district view' = all tiles of one district at that zoom, "
-              "fetched one after another over HTTP (a browser fetches them in parallel)")
+                print(
+                    f"{level.slug:8} {z:>3} {len(tiles):>5} {statistics.mean(sizes):>10.0f} | "
+                    f"{statistics.median(sql_t) * ms:>8.1f} {pct(sql_t, 95) * ms:>6.1f} | "
+                    f"{statistics.median(view_t) * ms:>8.1f} {pct(view_t, 95) * ms:>6.1f} | "
+                    f"{statistics.median(http_t) * ms:>8.1f} {pct(http_t, 95) * ms:>6.1f} | "
+                    f"{statistics.median(view_totals) * ms:>10.1f} ms"
+                )
+        print(
+            "times in ms; 'district view' = all tiles of one district at that zoom, "
+            "fetched one after another over HTTP (a browser fetches them in parallel)"
+        )
     finally:
         server.terminate()
         server.wait()

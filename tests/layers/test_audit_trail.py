@@ -13,9 +13,12 @@ def test_audit_update_is_refused_by_the_database():
     event = audit.record(action="test.read", n_returned=3)
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(id=event.id).update(n_returned=0)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE layers_auditevent SET action = 'x' WHERE id = %s", [event.id])
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("UPDATE layers_auditevent SET action = 'x' WHERE id = %s", [event.id])
     assert AuditEvent.objects.get(id=event.id).n_returned == 3
 
 
@@ -23,9 +26,12 @@ def test_audit_delete_is_refused_by_the_database():
     event = audit.record(action="test.read")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(id=event.id).delete()
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("TRUNCATE layers_auditevent")
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("TRUNCATE layers_auditevent")
     assert AuditEvent.objects.filter(id=event.id).exists()
 
 

@@ -31,20 +31,37 @@ MINIMAL = {
         {"username": "feed", "agency": "city-council", "role": "service"},
     ],
     "datasets": [
-        {"slug": "recorded-crime", "agency": "city-police", "theme": "crime",
-         "title": "Police recorded crime", "level": "lsoa21",
-         "indicators": [{"slug": "all-crime", "name": "All recorded crime", "measure": "count"}]},
+        {
+            "slug": "recorded-crime",
+            "agency": "city-police",
+            "theme": "crime",
+            "title": "Police recorded crime",
+            "level": "lsoa21",
+            "indicators": [{"slug": "all-crime", "name": "All recorded crime", "measure": "count"}],
+        },
     ],
     "agreements": [
-        {"reference": "ISA-2025-001", "provider": "city-police", "recipients": ["city-council"],
-         "datasets": ["recorded-crime"], "purposes": ["community_safety"],
-         "legal_basis": "crime_and_disorder_act_1998_s115",
-         "roles": ["analyst", "neighbourhood_manager", "service"], "finest_level": "lsoa21",
-         "uses": ["map", "api", "export"],
-         "disclosure": {"min_count": 10, "round_to": 5, "min_denominator": 100,
-                        "secondary": True},
-         "starts_on": "2025-04-01", "ends_on": "2027-03-31", "review_on": "2026-10-01",
-         "status": "active"},
+        {
+            "reference": "ISA-2025-001",
+            "provider": "city-police",
+            "recipients": ["city-council"],
+            "datasets": ["recorded-crime"],
+            "purposes": ["community_safety"],
+            "legal_basis": "crime_and_disorder_act_1998_s115",
+            "roles": ["analyst", "neighbourhood_manager", "service"],
+            "finest_level": "lsoa21",
+            "uses": ["map", "api", "export"],
+            "disclosure": {
+                "min_count": 10,
+                "round_to": 5,
+                "min_denominator": 100,
+                "secondary": True,
+            },
+            "starts_on": "2025-04-01",
+            "ends_on": "2027-03-31",
+            "review_on": "2026-10-01",
+            "status": "active",
+        },
     ],
 }
 
@@ -62,8 +79,19 @@ def load(path: Path, **options) -> str:
 
 
 def counts() -> tuple[int, ...]:
-    return tuple(m.objects.count() for m in (Agency, User, Membership, Dataset, Indicator,
-                                             Agreement, AgreementVersion, AuditEvent))
+    return tuple(
+        m.objects.count()
+        for m in (
+            Agency,
+            User,
+            Membership,
+            Dataset,
+            Indicator,
+            Agreement,
+            AgreementVersion,
+            AuditEvent,
+        )
+    )
 
 
 def test_load_partnership_sets_up_everything_in_a_valid_file(tmp_path):
@@ -77,8 +105,12 @@ def test_load_partnership_sets_up_everything_in_a_valid_file(tmp_path):
     assert Membership.objects.get(user__username="feed").role == "service"
     assert Indicator.objects.get(slug="all-crime").is_summable
     assert not User.objects.get(username="ana").has_usable_password()
-    assert AuditEvent.objects.filter(action="agreement.version_created",
-                                     agreement_ref="ISA-2025-001").count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="agreement.version_created", agreement_ref="ISA-2025-001"
+        ).count()
+        == 1
+    )
 
 
 def test_load_partnership_rerun_updates_in_place_and_versions_changed_agreements(tmp_path):
@@ -99,11 +131,16 @@ def test_load_partnership_rerun_updates_in_place_and_versions_changed_agreements
 
 
 def test_load_partnership_loads_the_demo_file():
-    out = load(DEMO, demo_password="x-demo-password")
+    out = load(DEMO, demo_password="x-demo-password", verbosity=2)
     assert "created agreement ISA-2025-002" in out
     roles = set(Membership.objects.values_list("role", flat=True))
-    assert roles == {"analyst", "neighbourhood_manager", "data_steward", "information_manager",
-                     "service"}
+    assert roles == {
+        "analyst",
+        "neighbourhood_manager",
+        "data_steward",
+        "information_manager",
+        "service",
+    }
     assert Agency.objects.count() >= 3
     policies = {(v.min_count, v.round_to) for v in AgreementVersion.objects.all()}
     assert len(policies) == 2
@@ -118,58 +155,96 @@ def mutate(edit) -> dict:
 
 
 BAD = [
-    (lambda d: d["agreements"][0].update(finest_level="lsao21"),
-     "agreements[0].finest_level: unknown level 'lsao21'"),
-    (lambda d: d["agreements"][0].update(recipients=["city-counsel"]),
-     "agreements[0].recipients[0]: unknown agency 'city-counsel'"),
-    (lambda d: d["agreements"][0].update(roles=["analyst", "boss"]),
-     "agreements[0].roles[1]: unknown role 'boss'"),
-    (lambda d: d["agreements"][0].update(uses=["print"]),
-     "agreements[0].uses[0]: unknown use 'print'"),
-    (lambda d: d["agreements"][0].update(ends_on="2024-01-01"),
-     "agreements[0].ends_on: 2024-01-01 is before starts_on 2025-04-01"),
-    (lambda d: d["agreements"][0].update(starts_on="1st April"),
-     "agreements[0].starts_on: '1st April' is not a date"),
-    (lambda d: d["agreements"][0].update(status="signed"),
-     "agreements[0].status: unknown status 'signed'"),
-    (lambda d: d["agreements"][0].update(legal_basis="vibes"),
-     "agreements[0].legal_basis: unknown legal basis 'vibes'"),
-    (lambda d: d["agreements"][0].update(legal_basis="other"),
-     "agreements[0].legal_basis_text: is required when legal_basis is other"),
-    (lambda d: d["agreements"][0]["disclosure"].update(min_count=-1),
-     "agreements[0].disclosure.min_count: must be a whole number, 0 or more, not -1"),
-    (lambda d: d["agreements"][0]["disclosure"].update(zero_policy="hide"),
-     "agreements[0].disclosure.zero_policy: unknown zero policy 'hide'"),
-    (lambda d: d["agreements"][0]["disclosure"].update(threshold=5),
-     "agreements[0].disclosure.threshold: unknown key"),
+    (
+        lambda d: d["agreements"][0].update(finest_level="lsao21"),
+        "agreements[0].finest_level: unknown level 'lsao21'",
+    ),
+    (
+        lambda d: d["agreements"][0].update(recipients=["city-counsel"]),
+        "agreements[0].recipients[0]: unknown agency 'city-counsel'",
+    ),
+    (
+        lambda d: d["agreements"][0].update(roles=["analyst", "boss"]),
+        "agreements[0].roles[1]: unknown role 'boss'",
+    ),
+    (
+        lambda d: d["agreements"][0].update(uses=["print"]),
+        "agreements[0].uses[0]: unknown use 'print'",
+    ),
+    (
+        lambda d: d["agreements"][0].update(ends_on="2024-01-01"),
+        "agreements[0].ends_on: 2024-01-01 is before starts_on 2025-04-01",
+    ),
+    (
+        lambda d: d["agreements"][0].update(starts_on="1st April"),
+        "agreements[0].starts_on: '1st April' is not a date",
+    ),
+    (
+        lambda d: d["agreements"][0].update(status="signed"),
+        "agreements[0].status: unknown status 'signed'",
+    ),
+    (
+        lambda d: d["agreements"][0].update(legal_basis="vibes"),
+        "agreements[0].legal_basis: unknown legal basis 'vibes'",
+    ),
+    (
+        lambda d: d["agreements"][0].update(legal_basis="other"),
+        "agreements[0].legal_basis_text: is required when legal_basis is other",
+    ),
+    (
+        lambda d: d["agreements"][0]["disclosure"].update(min_count=-1),
+        "agreements[0].disclosure.min_count: must be a whole number, 0 or more, not -1",
+    ),
+    (
+        lambda d: d["agreements"][0]["disclosure"].update(zero_policy="hide"),
+        "agreements[0].disclosure.zero_policy: unknown zero policy 'hide'",
+    ),
+    (
+        lambda d: d["agreements"][0]["disclosure"].update(threshold=5),
+        "agreements[0].disclosure.threshold: unknown key",
+    ),
     (lambda d: d["agreements"][0].pop("purposes"), "agreements[0].purposes: is required"),
-    (lambda d: d["agreements"][0].update(datasets=["no-such-data"]),
-     "agreements[0].datasets[0]: unknown dataset 'no-such-data'"),
-    (lambda d: d["agreements"][0].update(provider="city-council"),
-     "agreements[0].datasets[0]: dataset 'recorded-crime' belongs to 'city-police'"),
-    (lambda d: d["agreements"].append(dict(d["agreements"][0])),
-     "agreements[1].reference: duplicate agreement 'ISA-2025-001'"),
+    (
+        lambda d: d["agreements"][0].update(datasets=["no-such-data"]),
+        "agreements[0].datasets[0]: unknown dataset 'no-such-data'",
+    ),
+    (
+        lambda d: d["agreements"][0].update(provider="city-council"),
+        "agreements[0].datasets[0]: dataset 'recorded-crime' belongs to 'city-police'",
+    ),
+    (
+        lambda d: d["agreements"].append(dict(d["agreements"][0])),
+        "agreements[1].reference: duplicate agreement 'ISA-2025-001'",
+    ),
     (lambda d: d["users"][0].update(role="boss"), "users[0].role: unknown role 'boss'"),
-    (lambda d: d["users"][0].update(agency="nowhere"),
-     "users[0].agency: unknown agency 'nowhere'"),
+    (lambda d: d["users"][0].update(agency="nowhere"), "users[0].agency: unknown agency 'nowhere'"),
     (lambda d: d["users"][1].update(username="ana"), "users[1].username: duplicate user 'ana'"),
-    (lambda d: d["agencies"][0].update(kind="army"),
-     "agencies[0].kind: unknown agency kind 'army'"),
-    (lambda d: d["agencies"][0].update(slug="City Police"),
-     "agencies[0].slug: 'City Police' is not a valid identifier"),
-    (lambda d: d["datasets"][0].update(theme="weather"),
-     "datasets[0].theme: unknown theme 'weather'"),
-    (lambda d: d["datasets"][0].update(level="lsoa99"),
-     "datasets[0].level: unknown level 'lsoa99'"),
-    (lambda d: d["datasets"][0]["indicators"][0].update(measure="vibe"),
-     "datasets[0].indicators[0].measure: unknown measure 'vibe'"),
+    (
+        lambda d: d["agencies"][0].update(kind="army"),
+        "agencies[0].kind: unknown agency kind 'army'",
+    ),
+    (
+        lambda d: d["agencies"][0].update(slug="City Police"),
+        "agencies[0].slug: 'City Police' is not a valid identifier",
+    ),
+    (
+        lambda d: d["datasets"][0].update(theme="weather"),
+        "datasets[0].theme: unknown theme 'weather'",
+    ),
+    (
+        lambda d: d["datasets"][0].update(level="lsoa99"),
+        "datasets[0].level: unknown level 'lsoa99'",
+    ),
+    (
+        lambda d: d["datasets"][0]["indicators"][0].update(measure="vibe"),
+        "datasets[0].indicators[0].measure: unknown measure 'vibe'",
+    ),
     (lambda d: d.update(agreementz=[]), "agreementz: unknown key"),
 ]
 
 
 @pytest.mark.parametrize(("edit", "message"), BAD, ids=[m.split(":")[0] for _, m in BAD])
-def test_load_partnership_names_the_path_of_each_error_and_writes_nothing(tmp_path, edit,
-                                                                          message):
+def test_load_partnership_names_the_path_of_each_error_and_writes_nothing(tmp_path, edit, message):
     before = counts()
     with pytest.raises(CommandError) as info:
         load(write(tmp_path, mutate(edit)))
@@ -179,8 +254,12 @@ def test_load_partnership_names_the_path_of_each_error_and_writes_nothing(tmp_pa
 
 
 def test_load_partnership_reports_every_error_at_once(tmp_path):
-    doc = mutate(lambda d: (d["users"][0].update(role="boss"),
-                            d["agreements"][0].update(finest_level="lsao21")))
+    doc = mutate(
+        lambda d: (
+            d["users"][0].update(role="boss"),
+            d["agreements"][0].update(finest_level="lsao21"),
+        )
+    )
     with pytest.raises(CommandError, match=r"2 problem\(s\)"):
         load(write(tmp_path, doc))
 

@@ -150,7 +150,8 @@ def test_decide_refuses_a_role_the_agreement_does_not_list_even_for_a_recipient_
 
 def test_decide_uses_any_membership_that_the_agreement_covers():
     both = Viewer(
-        user_id=7, memberships=(Membership(OUTSIDER, Role.ANALYST), Membership(HEALTH, Role.SERVICE))
+        user_id=7,
+        memberships=(Membership(OUTSIDER, Role.ANALYST), Membership(HEALTH, Role.SERVICE)),
     )
     decision = ask(both, use=Use.API)
     assert decision.allowed

@@ -1,0 +1,231 @@
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from layers import audit
+from layers.models import Agreement, AuditEvent
+from tests.builders import PASSWORD, three_parties
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def parties():
+    return three_parties()
+
+
+def as_user(client, username: str):
+    assert client.login(username=username, password=PASSWORD)
+    return client
+
+
+def form_data(**overrides):
+    data = {
+        "reference": "ISA-2026-010",
+        "provider": "city-police",
+        "title": "New sharing",
+        "recipients": ["city-council"],
+        "datasets": ["recorded-crime"],
+        "purposes": "community_safety, violence_reduction",
+        "legal_basis": "crime_and_disorder_act_1998_s115",
+        "roles": ["analyst"],
+        "finest_level": "msoa11",
+        "uses": ["map"],
+        "min_count": "10",
+        "round_to": "5",
+        "min_denominator": "100",
+        "zero_policy": "publish",
+        "secondary": "on",
+        "starts_on": "2026-01-01",
+        "ends_on": "2027-12-31",
+        "review_on": "2026-12-01",
+        "status": "active",
+        "marking": "OFFICIAL-SENSITIVE",
+        "change_note": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_agreement_list_shows_provided_and_received_agreements(client, parties):
+    for username in ("pim", "cim"):
+        page = as_user(client, username).get("/agreements/").content.decode()
+        assert "ISA-2025-001" in page
+
+
+def test_agreement_pages_are_for_information_managers_only(client, parties):
+    assert as_user(client, "ana").get("/agreements/").status_code == 403
+    client.logout()
+    assert client.get("/agreements/").status_code == 302  # to sign in
+
+
+def test_agreement_of_other_agencies_is_404_for_an_outsider(client, parties):
+    client = as_user(client, "fim")
+    assert "ISA-2025-001" not in client.get("/agreements/").content.decode()
+    assert client.get("/agreements/ISA-2025-001/").status_code == 404
+    assert client.get("/agreements/ISA-2025-001/v1/").status_code == 404
+    assert client.post("/agreements/ISA-2025-001/suspend/", {"reason": "x"}).status_code == 404
+
+
+def test_recipient_may_read_but_not_change_an_agreement(client, parties):
+    client = as_user(client, "cim")
+    assert client.get("/agreements/ISA-2025-001/").status_code == 200
+    assert client.get("/agreements/ISA-2025-001/edit/").status_code == 404
+    assert client.post("/agreements/ISA-2025-001/suspend/", {"reason": "x"}).status_code == 404
+    assert Agreement.objects.get(reference="ISA-2025-001").current.status == "active"
+
+
+def test_create_agreement_from_the_form(client, parties):
+    response = as_user(client, "pim").post("/agreements/new/", form_data())
+    assert response.status_code == 302
+    current = Agreement.objects.get(reference="ISA-2026-010").current
+    assert current.version == 1
+    assert current.purposes == ["community_safety", "violence_reduction"]
+    assert current.finest_level.slug == "msoa11"
+
+
+def test_create_agreement_form_names_each_bad_field(client, parties):
+    response = as_user(client, "pim").post(
+        "/agreements/new/",
+        form_data(
+            ends_on="2025-01-01", purposes="Community Safety!", min_count="-1", legal_basis="other"
+        ),
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "ends before it starts" in page
+    assert "list purposes as lower-case words" in page
+    assert "greater than or equal to 0" in page
+    assert "say what the legal basis is" in page
+    assert not Agreement.objects.filter(reference="ISA-2026-010").exists()
+
+
+def test_edit_makes_a_new_version_and_keeps_the_old_one_readable(client, parties):
+    client = as_user(client, "pim")
+    response = client.post(
+        "/agreements/ISA-2025-001/edit/",
+        form_data(reference="ISA-2025-001", min_count="8", change_note="NHS-style threshold"),
+    )
+    assert response.status_code == 302
+    agreement = Agreement.objects.get(reference="ISA-2025-001")
+    assert agreement.current.version == 2 and agreement.current.min_count == 8
+    old = client.get("/agreements/ISA-2025-001/v1/").content.decode()
+    assert "counts below 10 withheld" in old
+    assert "counts below 8 withheld" in client.get("/agreements/ISA-2025-001/").content.decode()
+
+
+def test_edit_with_nothing_changed_makes_no_version(client, parties):
+    client = as_user(client, "pim")
+    current = Agreement.objects.get(reference="ISA-2025-001").current
+    data = form_data(
+        reference="ISA-2025-001",
+        title=current.title,
+        purposes="community_safety",
+        roles=current.roles,
+        uses=current.uses,
+        finest_level="lsoa11",
+        starts_on="2025-04-01",
+        ends_on="2027-03-31",
+        review_on="2026-10-01",
+    )
+    response = client.post("/agreements/ISA-2025-001/edit/", data)
+    assert "Nothing changed" in response.content.decode()
+    assert Agreement.objects.get(reference="ISA-2025-001").versions.count() == 1
+
+
+def test_suspend_and_renew(client, parties):
+    client = as_user(client, "pim")
+    client.post("/agreements/ISA-2025-001/suspend/", {"reason": "breach under review"})
+    agreement = Agreement.objects.get(reference="ISA-2025-001")
+    assert agreement.current.status == "suspended"
+    assert "breach under review" in agreement.current.change_note
+    client.post(
+        "/agreements/ISA-2025-001/renew/", {"ends_on": "2028-03-31", "review_on": "2027-10-01"}
+    )
+    current = Agreement.objects.get(reference="ISA-2025-001").current
+    assert (current.status, str(current.ends_on), current.version) == ("active", "2028-03-31", 3)
+
+
+def test_renew_refuses_an_end_before_the_start(client, parties):
+    response = as_user(client, "pim").post(
+        "/agreements/ISA-2025-001/renew/", {"ends_on": "2020-01-01"}
+    )
+    assert response.status_code == 400
+    assert "must be after the agreement starts" in response.content.decode()
+
+
+def test_due_list_shows_reviews_and_expiries_within_90_days(client, parties):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from layers.agreements import edit_agreement, terms_of_version
+
+    agreement = Agreement.objects.get(reference="ISA-2025-001")
+    soon = timezone.localdate() + timedelta(days=30)
+    edit_agreement(
+        agreement,
+        {**terms_of_version(agreement.current), "ends_on": soon, "review_on": None},
+        acting_user=None,
+        note="test",
+    )
+    page = as_user(client, "pim").get("/agreements/").content.decode()
+    due = page[page.index('id="due-table"') : page.index("</table>", page.index('id="due-table"'))]
+    assert "ISA-2025-001" in due and "expires" in due
+
+
+def test_agreement_detail_shows_who_used_it(client, parties):
+    audit.record(
+        action="values.read",
+        user=parties["council_analyst"],
+        agency_id=parties["council"].id,
+        agreement_ref="ISA-2025-001",
+        agreement_version=1,
+        use="map",
+        purpose="community_safety",
+        n_returned=192,
+    )
+    page = as_user(client, "pim").get("/agreements/ISA-2025-001/").content.decode()
+    usage = page[page.index('id="usage-table"') :]
+    assert "ana" in usage and "values.read" in usage and "192" in usage
+
+
+def test_audit_search_filters_and_downloads_csv(client, parties):
+    audit.record(
+        action="values.read",
+        user=parties["council_analyst"],
+        agency_id=parties["council"].id,
+        agreement_ref="ISA-2025-001",
+        use="api",
+        n_returned=5,
+        n_withheld=2,
+    )
+    audit.record(action="values.read", agency_id=parties["fire"].id, agreement_ref="OTHER-1")
+    client = as_user(client, "pim")
+    page = client.get("/audit/", {"agreement": "ISA-2025-001", "user": "ana"}).content.decode()
+    assert page.count("values.read") == 1
+    assert "OTHER-1" not in client.get("/audit/").content.decode()  # not the police's business
+    response = client.get("/audit/", {"agreement": "ISA-2025-001", "format": "csv"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    reads = [r for r in rows if r["action"] == "values.read"]
+    assert len(reads) == 1 and reads[0]["username"] == "ana" and reads[0]["n_withheld"] == "2"
+    assert AuditEvent.objects.filter(action="audit.exported").exists()
+
+
+def test_audit_search_rejects_a_bad_date_clearly(client, parties):
+    page = as_user(client, "pim").get("/audit/", {"date_from": "yesterday"}).content.decode()
+    assert "Enter a valid date" in page
+
+
+def test_report_agreements_command_lists_what_is_due(parties):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("report_agreements", "--days", "100000", stdout=out)
+    assert "ISA-2025-001" in out.getvalue()
