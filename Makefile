@@ -63,7 +63,7 @@ demo: demo-data
 	@echo ""
 	@echo "Common Ground is at http://127.0.0.1:8000/   (Ctrl-C stops it; make db-stop stops the database)"
 	@echo "Demo logins (password $(DEMO_PASSWORD)): ana (council analyst), nina (council neighbourhood manager),"
-	@echo "  ivan (council information manager), paul (police analyst), sam (police data steward),"
+	@echo "  ivan (council information manager), irene (police information manager), paul (police analyst), sam (police data steward),"
 	@echo "  hana (health analyst), dora (health data steward), fred (fire analyst), multi (council + health);"
 	@echo "  feed is the council's API-only service account: python manage.py issue_token feed"
 	$(PY) manage.py runserver 127.0.0.1:8000
