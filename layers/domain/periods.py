@@ -48,8 +48,10 @@ class PeriodError(ValueError):
     """The text is not a period we understand; the message lists the accepted forms."""
 
 
-ACCEPTED = "a year (2024), a financial year (2024/25), a quarter (2024-Q3), a month " \
-           "(2024-03) or a date range (2024-01-01/2024-06-30)"
+ACCEPTED = (
+    "a year (2024), a financial year (2024/25), a quarter (2024-Q3), a month "
+    "(2024-03) or a date range (2024-01-01/2024-06-30)"
+)
 
 
 def _is_next_year(start: int, end: str) -> bool:
@@ -58,8 +60,9 @@ def _is_next_year(start: int, end: str) -> bool:
 
 def _month(year: int, month: int) -> Period:
     last = calendar.monthrange(year, month)[1]
-    return Period(f"{year:04d}-{month:02d}", PeriodKind.MONTH, date(year, month, 1),
-                  date(year, month, last))
+    return Period(
+        f"{year:04d}-{month:02d}", PeriodKind.MONTH, date(year, month, 1), date(year, month, last)
+    )
 
 
 def parse_period(text: str) -> Period:
@@ -70,25 +73,32 @@ def parse_period(text: str) -> Period:
         return Period(f"{year}", PeriodKind.YEAR, date(year, 1, 1), date(year, 12, 31))
     if (m := _FY.match(value)) and _is_next_year(int(m.group(1)), m.group(2)):
         start = int(m.group(1))
-        return Period(f"{start}/{(start + 1) % 100:02d}", PeriodKind.FINANCIAL_YEAR,
-                      date(start, 4, 1), date(start + 1, 3, 31))
+        return Period(
+            f"{start}/{(start + 1) % 100:02d}",
+            PeriodKind.FINANCIAL_YEAR,
+            date(start, 4, 1),
+            date(start + 1, 3, 31),
+        )
     if m := _QUARTER.match(value):
         year = int(m.group(1) or m.group(4))
         q = int(m.group(2) or m.group(3))
         first = 3 * (q - 1) + 1
-        return Period(f"{year}-Q{q}", PeriodKind.QUARTER, date(year, first, 1),
-                      _month(year, first + 2).end_on)
+        return Period(
+            f"{year}-Q{q}", PeriodKind.QUARTER, date(year, first, 1), _month(year, first + 2).end_on
+        )
     if m := _MONTH.match(value):
         year, month = int(m.group(1)), int(m.group(2))
         if not 1 <= month <= 12:
-            raise PeriodError(f"{text!r}: month {month} does not exist (a financial year "
-                              "is written 2024/25)")
+            raise PeriodError(
+                f"{text!r}: month {month} does not exist (a financial year is written 2024/25)"
+            )
         return _month(year, month)
     if (m := _MONTH_NAME.match(value)) and m.group(1).lower() in _MONTHS:
         return _month(int(m.group(2)), _MONTHS[m.group(1).lower()])
     if _FY.match(value) and not _MONTH.match(value):
-        raise PeriodError(f"{text!r}: a financial year runs from one year into the next "
-                          "(e.g. 2024/25)")
+        raise PeriodError(
+            f"{text!r}: a financial year runs from one year into the next (e.g. 2024/25)"
+        )
     if m := _RANGE.match(value):
         try:
             start_on, end_on = date.fromisoformat(m.group(1)), date.fromisoformat(m.group(2))

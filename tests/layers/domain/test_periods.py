@@ -22,10 +22,20 @@ from layers.domain.periods import PeriodError, PeriodKind, parse_period
         ("2024/2", "2024-02", PeriodKind.MONTH, date(2024, 2, 1), date(2024, 2, 29)),
         ("Feb 2023", "2023-02", PeriodKind.MONTH, date(2023, 2, 1), date(2023, 2, 28)),
         ("September 2024", "2024-09", PeriodKind.MONTH, date(2024, 9, 1), date(2024, 9, 30)),
-        ("2024-01-01/2024-06-30", "2024-01-01/2024-06-30", PeriodKind.RANGE,
-         date(2024, 1, 1), date(2024, 6, 30)),
-        ("2024-01-01 to 2024-06-30", "2024-01-01/2024-06-30", PeriodKind.RANGE,
-         date(2024, 1, 1), date(2024, 6, 30)),
+        (
+            "2024-01-01/2024-06-30",
+            "2024-01-01/2024-06-30",
+            PeriodKind.RANGE,
+            date(2024, 1, 1),
+            date(2024, 6, 30),
+        ),
+        (
+            "2024-01-01 to 2024-06-30",
+            "2024-01-01/2024-06-30",
+            PeriodKind.RANGE,
+            date(2024, 1, 1),
+            date(2024, 6, 30),
+        ),
     ],
 )
 def test_parse_period_normalises(text, code, kind, start, end):
