@@ -27,8 +27,7 @@ def ensure_partition(dataset_id: int) -> None:
         if not exists:
             # The name is built from an integer id, never from input.
             cursor.execute(
-                f"CREATE TABLE {name} PARTITION OF layers_value "  # noqa: S608
-                f"FOR VALUES IN ({int(dataset_id)})"
+                f"CREATE TABLE {name} PARTITION OF layers_value FOR VALUES IN ({int(dataset_id)})"
             )
 
 

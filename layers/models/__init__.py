@@ -4,8 +4,8 @@ from layers.models.agency import Agency, Membership
 from layers.models.agreement import Agreement, AgreementVersion, LegalBasis
 from layers.models.audit import AuditEvent
 from layers.models.dataset import Dataset, Indicator
-from layers.models.release import Period, Release
 from layers.models.geography import Area, AreaShape, CustomArea, GeographyLevel, Lookup
+from layers.models.release import Period, Release
 from layers.models.token import ApiToken, FailedLogin
 
 __all__ = [
@@ -24,4 +24,6 @@ __all__ = [
     "LegalBasis",
     "Lookup",
     "Membership",
+    "Period",
+    "Release",
 ]
