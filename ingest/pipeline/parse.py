@@ -65,7 +65,9 @@ def _xlsx_rows(path: Path) -> tuple[list[str], Rows]:
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        # A file object, not the path: the kept file has no extension, and openpyxl
+        # judges a path by its extension.
+        workbook = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a broken file
         raise ParseError(f"not a readable spreadsheet ({type(exc).__name__})") from None
     sheet = workbook.worksheets[0]

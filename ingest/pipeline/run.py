@@ -154,7 +154,11 @@ def run(
             problems=[Problem(str(exc))],
             n_problems=1,
         )
-    earlier = Release.objects.filter(dataset=dataset, file_sha256=kept.sha256).first()
+    # A file rejected before may be tried again (with other options); one that was
+    # published (current or superseded) is recognised and left alone.
+    earlier = Release.objects.filter(
+        dataset=dataset, file_sha256=kept.sha256,
+        status__in=[Release.Status.PUBLISHED, Release.Status.SUPERSEDED]).first()
     if earlier is not None:
         return Result(
             ok=True,
