@@ -13,6 +13,7 @@ values are in an uncommitted transaction until the moment it is published.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -297,4 +298,5 @@ def _pause_for_crash_test() -> None:
     """Tests kill the process here to show that a half-done publish leaves nothing."""
     seconds = os.environ.get("COMMONGROUND_PAUSE_BEFORE_PUBLISH")
     if seconds:
+        print("pausing before publish", file=sys.stderr, flush=True)
         time.sleep(float(seconds))
