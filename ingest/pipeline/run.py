@@ -25,11 +25,20 @@ from django.core.cache import cache
 from django.db import transaction
 
 from ingest.pipeline.detect import FileRefused, KeptFile, keep_file
-from ingest.pipeline.parse import ParseError, map_columns, read_table
+from ingest.pipeline.parse import ParseError, Rows, map_columns, read_table
+from ingest.pipeline.points import GEO_FORMATS, aggregate, is_points, read_points
 from ingest.pipeline.publish import publish_release
 from ingest.pipeline.report import Problem
 from ingest.pipeline.store import copy_values, ensure_partition, large_changes
-from ingest.pipeline.validate import Context, EditionLink, IndicatorInfo, RowChecker, check_rows
+from ingest.pipeline.validate import (
+    MAX_PROBLEMS,
+    Context,
+    EditionLink,
+    IndicatorInfo,
+    Outcome,
+    RowChecker,
+    check_rows,
+)
 from layers import audit
 from layers.models import Area, Dataset, Lookup, Release
 
@@ -41,6 +50,7 @@ class Options:
     indicator_columns: dict[str, str] = field(default_factory=dict)
     skip_unknown_areas: bool = False
     edition_method: str | None = None
+    indicator: str | None = None  # points: the indicator every point counts towards
 
 
 @dataclass(slots=True)
@@ -158,8 +168,10 @@ def run(
     # A file rejected before may be tried again (with other options); one that was
     # published (current or superseded) is recognised and left alone.
     earlier = Release.objects.filter(
-        dataset=dataset, file_sha256=kept.sha256,
-        status__in=[Release.Status.PUBLISHED, Release.Status.SUPERSEDED]).first()
+        dataset=dataset,
+        file_sha256=kept.sha256,
+        status__in=[Release.Status.PUBLISHED, Release.Status.SUPERSEDED],
+    ).first()
     if earlier is not None:
         return Result(
             ok=True,
@@ -190,25 +202,57 @@ def run(
         f"{kept.file_format}, {kept.size:,} bytes, sha256 {kept.sha256[:16]}…; kept at {kept.path}"
     )
     context = _context(dataset, options)
-    try:
-        header, rows = read_table(kept.path, kept.file_format)
-    except ParseError as exc:
-        result.problems.append(Problem(str(exc)))
-        result.n_problems = 1
-        return _rejected(result, release, acting_user)
-    columns, problems = map_columns(
-        header,
-        level_kind=dataset.level.kind,
-        indicators={i.slug: i.name for i in dataset.indicators.all()},
-        overrides=options.columns,
-        indicator_columns=options.indicator_columns,
-    )
-    if problems:
-        result.problems, result.n_problems = problems, len(problems)
-        return _rejected(result, release, acting_user)
-    if columns.ignored:
-        result.notes.append(f"columns not used: {', '.join(columns.ignored)}")
-    checker = RowChecker(context, columns, header)
+    header: list[str] | None = None
+    rows: Rows = iter(())
+    if kept.file_format not in GEO_FORMATS:
+        try:
+            header, rows = read_table(kept.path, kept.file_format)
+        except ParseError as exc:
+            result.problems.append(Problem(str(exc)))
+            result.n_problems = 1
+            return _rejected(result, release, acting_user)
+    outcome = Outcome()
+    if is_points(kept.file_format, header):
+
+        def problem(message: str, row: int, column: int | None, value: str) -> None:
+            outcome.n_problems += 1
+            if len(outcome.problems) < MAX_PROBLEMS:
+                name = header[column] if header is not None and column is not None else None
+                outcome.problems.append(Problem(message, row=row, column=name, value=value))
+
+        points = read_points(
+            kept.path,
+            kept.file_format,
+            indicator=options.indicator,
+            period=options.period,
+            columns=options.columns,
+            outcome=outcome,
+            problem=problem,
+        )
+        result.notes.append("points: counted per area of the dataset's level")
+        make_records = (
+            (lambda: aggregate(points, context, dataset.level_id, outcome, problem))
+            if points is not None
+            else (lambda: iter(()))
+        )
+    else:
+        assert header is not None  # noqa: S101 (tables always have one)
+        columns, problems = map_columns(
+            header,
+            level_kind=dataset.level.kind,
+            indicators={i.slug: i.name for i in dataset.indicators.all()},
+            overrides=options.columns,
+            indicator_columns=options.indicator_columns,
+        )
+        if problems:
+            result.problems, result.n_problems = problems, len(problems)
+            return _rejected(result, release, acting_user)
+        if columns.ignored:
+            result.notes.append(f"columns not used: {', '.join(columns.ignored)}")
+        checker = RowChecker(context, columns, header)
+        outcome = checker.outcome
+        table_rows = rows
+        make_records = lambda: check_rows(table_rows, checker, progress)  # noqa: E731
 
     def progress(n: int) -> None:
         if release is not None:
@@ -222,10 +266,10 @@ def run(
         n_written = copy_values(
             dataset_id=dataset.id,
             release_id=release_id,
-            records=check_rows(rows, checker, progress),
-            periods=checker.outcome.periods,
+            records=make_records(),
+            periods=outcome.periods,
         )
-        outcome = checker.outcome
+        result.warnings.extend(outcome.warnings)
         result.problems, result.n_problems = outcome.problems, outcome.n_problems
         result.notes.append(
             f"{outcome.n_rows:,} row(s) read, {n_written:,} value(s); periods: "

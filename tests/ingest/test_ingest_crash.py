@@ -19,11 +19,13 @@ pytestmark = pytest.mark.django_db
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SETUP = """
 from layers.models import Agency, Dataset, GeographyLevel, Indicator
-agency, _ = Agency.objects.get_or_create(slug="crash-agency", defaults={"name": "Crash", "kind": "police"})
+agency, _ = Agency.objects.get_or_create(
+    slug="crash-agency", defaults={"name": "Crash", "kind": "police"})
 dataset, _ = Dataset.objects.get_or_create(slug="crash-data", defaults={
     "owner": agency, "theme": "crime", "title": "Crash test",
     "level": GeographyLevel.objects.get(slug="lsoa11")})
-Indicator.objects.get_or_create(dataset=dataset, slug="n", defaults={"name": "n", "measure": "count", "is_summable": True})
+Indicator.objects.get_or_create(
+    dataset=dataset, slug="n", defaults={"name": "n", "measure": "count", "is_summable": True})
 """
 
 CLEANUP = """
@@ -45,8 +47,14 @@ def env() -> dict[str, str]:
 
 
 def manage(*args: str, **kwargs) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "manage.py", *args], cwd=BASE_DIR, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "manage.py", *args],
+        cwd=BASE_DIR,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        **kwargs,
+    )
 
 
 def n_values(release_id: int) -> int:
@@ -62,15 +70,22 @@ def test_killed_publish_leaves_the_previous_release_current(tmp_path):
     assert setup.wait(60) == 0, setup.stderr.read()
     first = tmp_path / "first.csv"
     first.write_text("area_code,period,indicator,value\nE01013600,2024,n,5\n")
-    done = manage("ingest_release", str(first), "--dataset", "crash-data", "--commit",
-                  env={**env(), **extra})
+    done = manage(
+        "ingest_release", str(first), "--dataset", "crash-data", "--commit", env={**env(), **extra}
+    )
     assert done.wait(60) == 0, done.stderr.read()
     rows = "".join(f"{code},2024,n,7\n" for code in ("E01013600", "E01013601", "E01013602"))
     second = tmp_path / "second.csv"
     second.write_text("area_code,period,indicator,value\n" + rows)
     try:
-        victim = manage("ingest_release", str(second), "--dataset", "crash-data", "--commit",
-                        env={**env(), **extra, "COMMONGROUND_PAUSE_BEFORE_PUBLISH": "60"})
+        victim = manage(
+            "ingest_release",
+            str(second),
+            "--dataset",
+            "crash-data",
+            "--commit",
+            env={**env(), **extra, "COMMONGROUND_PAUSE_BEFORE_PUBLISH": "60"},
+        )
         assert "pausing before publish" in victim.stderr.readline()  # values are staged
         victim.send_signal(signal.SIGKILL)
         victim.wait(30)

@@ -15,30 +15,15 @@ from ingest.pipeline.publish import withdraw_release
 from ingest.pipeline.report import Problem
 from ingest.pipeline.run import Options, run
 from layers.models import Area, AuditEvent, Dataset, GeographyLevel, Indicator, Lookup, Release
-from tests.builders import make_agency, make_dataset
+from tests.ingest.conftest import values_of
 
 pytestmark = pytest.mark.django_db
 
 HEADER = "area_code,period,indicator,value\n"
-GOOD = HEADER + "E01013600,2024-03,all-crime,12\nE01013601,2024-03,all-crime,7\n" \
-                "E01013600,2024-03,burglary,0\n"
-
-
-@pytest.fixture(autouse=True)
-def _file_store(settings, tmp_path):
-    settings.FILE_STORE = tmp_path / "store"
-
-
-@pytest.fixture
-def crime() -> Dataset:
-    dataset = make_dataset(owner=make_agency(slug="city-police", name="City Police",
-                                             kind="police"))
-    for slug, measure in (("all-crime", "count"), ("burglary", "count"),
-                          ("crime-rate", "rate"), ("pct-solved", "percentage")):
-        Indicator.objects.get_or_create(dataset=dataset, slug=slug, defaults={
-            "name": slug.replace("-", " "), "measure": measure,
-            "is_summable": measure == "count"})
-    return dataset
+GOOD = (
+    HEADER + "E01013600,2024-03,all-crime,12\nE01013601,2024-03,all-crime,7\n"
+    "E01013600,2024-03,burglary,0\n"
+)
 
 
 def write(tmp_path: Path, text: str, name: str = "release.csv", encoding: str = "utf-8") -> Path:
@@ -47,20 +32,11 @@ def write(tmp_path: Path, text: str, name: str = "release.csv", encoding: str = 
     return path
 
 
-def values_of(release: Release) -> dict[tuple[str, str, str], float]:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT i.slug, p.code, a.gss_code, v.value FROM layers_value v "
-            "JOIN layers_indicator i ON i.id = v.indicator_id "
-            "JOIN layers_period p ON p.id = v.period_id JOIN layers_area a ON a.id = v.area_id "
-            "WHERE v.release_id = %s", [release.id])
-        return {(s, p, a): v for s, p, a, v in cursor.fetchall()}
-
-
 def ingest(path: Path, dataset: Dataset, *, commit: bool = True, **options) -> str:
     out = StringIO()
-    call_command("ingest_release", str(path), dataset=dataset.slug, commit=commit, stdout=out,
-                 **options)
+    call_command(
+        "ingest_release", str(path), dataset=dataset.slug, commit=commit, stdout=out, **options
+    )
     return out.getvalue()
 
 
@@ -74,9 +50,11 @@ def test_ingest_publishes_a_long_csv(crime, tmp_path):
     out = ingest(write(tmp_path, GOOD), crime)
     release = Release.objects.get(dataset=crime)
     assert release.status == "published" and release.n_values == 3
-    assert values_of(release) == {("all-crime", "2024-03", "E01013600"): 12.0,
-                                  ("all-crime", "2024-03", "E01013601"): 7.0,
-                                  ("burglary", "2024-03", "E01013600"): 0.0}
+    assert values_of(release) == {
+        ("all-crime", "2024-03", "E01013600"): 12.0,
+        ("all-crime", "2024-03", "E01013601"): 7.0,
+        ("burglary", "2024-03", "E01013600"): 0.0,
+    }
     assert "published as release" in out
     assert Path(release.stored_path).read_bytes() == GOOD.encode()
     assert AuditEvent.objects.filter(action="release.published", dataset_id=crime.id).exists()
@@ -136,8 +114,7 @@ def test_withdraw_makes_the_previous_release_current_again(published, crime, tmp
 
 def test_warnings_missing_areas_and_large_changes(published, crime, tmp_path, settings):
     settings.INGEST_CHANGE_FACTOR = 3
-    out = ingest(write(tmp_path, HEADER + "E01013600,2024-03,all-crime,120\n", "jump.csv"),
-                 crime)
+    out = ingest(write(tmp_path, HEADER + "E01013600,2024-03,all-crime,120\n", "jump.csv"), crime)
     assert "501 lsoa11 area(s) have no row in this release" in out
     assert "never as 0" in out
     assert "1 value(s) changed by more than 3×" in out
@@ -145,41 +122,83 @@ def test_warnings_missing_areas_and_large_changes(published, crime, tmp_path, se
 
 
 REJECTIONS = [
-    ("unknown area", HEADER + "E01099999,2024-03,all-crime,1\n",
-     ["row 2, column area_code, value 'E01099999'", "unknown area code"]),
-    ("wrong level", HEADER + "E02002829,2024-03,all-crime,1\n",
-     ["row 2, column area_code, value 'E02002829'", "a msoa11 code, but this dataset is at lsoa11"]),
-    ("duplicate", HEADER + "E01013600,2024-03,all-crime,1\nE01013600,2024-03,all-crime,2\n",
-     ["row 3, column area_code, value 'E01013600'", "duplicate"]),
-    ("not a number", HEADER + "E01013600,2024-03,all-crime,twelve\n",
-     ["row 2, column value, value 'twelve'", "not a number"]),
-    ("negative", HEADER + "E01013600,2024-03,all-crime,-3\n",
-     ["row 2, column value, value '-3'", "negative value for a count"]),
-    ("fractional count", HEADER + "E01013600,2024-03,all-crime,2.5\n",
-     ["row 2, column value, value '2.5'", "a count must be a whole number"]),
-    ("missing value", HEADER + "E01013600,2024-03,all-crime,\n",
-     ["row 2, column value", "missing value: missing is not zero"]),
-    ("numerator over denominator",
-     "area_code,period,indicator,value,numerator,denominator\n"
-     "E01013600,2024-03,pct-solved,120,12,10\n",
-     ["row 2, column numerator, value '12'", "numerator larger than denominator"]),
-    ("unknown indicator", HEADER + "E01013600,2024-03,all-crimes,1\n",
-     ["row 2, column indicator, value 'all-crimes'", "unknown indicator"]),
-    ("bad period", HEADER + "E01013600,March,all-crime,1\n",
-     ["row 2, column period, value 'March'", "period not understood"]),
-    ("no period", "area_code,indicator,value\nE01013600,all-crime,1\n",
-     ["row 2", "no period: add a period column or give --period"]),
-    ("no area column", "place,period,indicator,value\nE01013600,2024-03,all-crime,1\n",
-     ["row 1", "no area code column"]),
+    (
+        "unknown area",
+        HEADER + "E01099999,2024-03,all-crime,1\n",
+        ["row 2, column area_code, value 'E01099999'", "unknown area code"],
+    ),
+    (
+        "wrong level",
+        HEADER + "E02002829,2024-03,all-crime,1\n",
+        [
+            "row 2, column area_code, value 'E02002829'",
+            "a msoa11 code, but this dataset is at lsoa11",
+        ],
+    ),
+    (
+        "duplicate",
+        HEADER + "E01013600,2024-03,all-crime,1\nE01013600,2024-03,all-crime,2\n",
+        ["row 3, column area_code, value 'E01013600'", "duplicate"],
+    ),
+    (
+        "not a number",
+        HEADER + "E01013600,2024-03,all-crime,twelve\n",
+        ["row 2, column value, value 'twelve'", "not a number"],
+    ),
+    (
+        "negative",
+        HEADER + "E01013600,2024-03,all-crime,-3\n",
+        ["row 2, column value, value '-3'", "negative value for a count"],
+    ),
+    (
+        "fractional count",
+        HEADER + "E01013600,2024-03,all-crime,2.5\n",
+        ["row 2, column value, value '2.5'", "a count must be a whole number"],
+    ),
+    (
+        "missing value",
+        HEADER + "E01013600,2024-03,all-crime,\n",
+        ["row 2, column value", "missing value: missing is not zero"],
+    ),
+    (
+        "numerator over denominator",
+        "area_code,period,indicator,value,numerator,denominator\n"
+        "E01013600,2024-03,pct-solved,120,12,10\n",
+        ["row 2, column numerator, value '12'", "numerator larger than denominator"],
+    ),
+    (
+        "unknown indicator",
+        HEADER + "E01013600,2024-03,all-crimes,1\n",
+        ["row 2, column indicator, value 'all-crimes'", "unknown indicator"],
+    ),
+    (
+        "bad period",
+        HEADER + "E01013600,March,all-crime,1\n",
+        ["row 2, column period, value 'March'", "period not understood"],
+    ),
+    (
+        "no period",
+        "area_code,indicator,value\nE01013600,all-crime,1\n",
+        ["row 2", "no period: add a period column or give --period"],
+    ),
+    (
+        "no area column",
+        "place,period,indicator,value\nE01013600,2024-03,all-crime,1\n",
+        ["row 1", "no area code column"],
+    ),
     ("header only", HEADER, ["the file has no rows of values"]),
-    ("wrong delimiter", HEADER.replace(",", "#") + "E01013600#2024-03#all-crime#1\n",
-     ["only one column found", "delimiter"]),
+    (
+        "wrong delimiter",
+        HEADER.replace(",", "#") + "E01013600#2024-03#all-crime#1\n",
+        ["only one column found", "delimiter"],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("case", "text", "messages"), REJECTIONS, ids=[r[0] for r in REJECTIONS])
-def test_ingest_rejects_with_row_column_value_and_rule(published, crime, tmp_path, case, text,
-                                                       messages):
+def test_ingest_rejects_with_row_column_value_and_rule(
+    published, crime, tmp_path, case, text, messages
+):
     before = values_of(published)
     path = write(tmp_path, text, f"{case.replace(' ', '_')}.csv")
     with pytest.raises(CommandError, match="rejected: nothing was published; the file is kept"):
@@ -187,7 +206,8 @@ def test_ingest_rejects_with_row_column_value_and_rule(published, crime, tmp_pat
     rejected = Release.objects.filter(dataset=crime, status="rejected").get()
     listed = " | ".join(
         str(Problem(p["message"], row=p["row"], column=p["column"], value=p["value"]))
-        for p in rejected.report["problems"])
+        for p in rejected.report["problems"]
+    )
     for message in messages:
         assert message in listed, listed
     assert Path(rejected.stored_path).exists()  # the file is kept
@@ -198,20 +218,27 @@ def test_ingest_rejects_with_row_column_value_and_rule(published, crime, tmp_pat
 
 
 def test_ingest_rejects_a_file_that_is_not_utf8(published, crime, tmp_path):
-    path = write(tmp_path, HEADER + "E01013600,2024-03,all-crime,1\n# Café\n", "latin.csv",
-                 encoding="latin-1")
+    path = write(
+        tmp_path,
+        HEADER + "E01013600,2024-03,all-crime,1\n# Café\n",
+        "latin.csv",
+        encoding="latin-1",
+    )
     with pytest.raises(CommandError):
         ingest(path, crime)
     report = Release.objects.get(dataset=crime, status="rejected").report
     assert "not UTF-8 text (row 3" in report["problems"][0]["message"]
 
 
-@pytest.mark.parametrize(("name", "content", "message"), [
-    ("empty.csv", b"", "the file is empty"),
-    ("broken.xlsx", b"PK\x03\x04not really a zip", "a damaged zip archive or spreadsheet"),
-    ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old Excel (.xls)"),
-    ("image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text, spreadsheet or GIS"),
-])
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "the file is empty"),
+        ("broken.xlsx", b"PK\x03\x04not really a zip", "a damaged zip archive or spreadsheet"),
+        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "old Excel (.xls)"),
+        ("image.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text, spreadsheet or GIS"),
+    ],
+)
 def test_ingest_refuses_files_it_cannot_read(published, crime, tmp_path, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
@@ -246,8 +273,9 @@ def test_ingest_lists_every_problem_not_just_the_first(crime, tmp_path):
 
 
 def test_skip_unknown_areas_counts_them_as_a_warning(crime, tmp_path):
-    out = ingest(write(tmp_path, GOOD + "E01099999,2024-03,all-crime,1\n"), crime,
-                 skip_unknown_areas=True)
+    out = ingest(
+        write(tmp_path, GOOD + "E01099999,2024-03,all-crime,1\n"), crime, skip_unknown_areas=True
+    )
     assert "1 row(s) for areas outside this geography were skipped" in out
     assert Release.objects.get(dataset=crime).status == "published"
 
@@ -258,31 +286,54 @@ def lsoa21(crime) -> Dataset:
     the crime dataset moved to lsoa21."""
     level11 = GeographyLevel.objects.get(slug="lsoa11")
     level21 = GeographyLevel.objects.get(slug="lsoa21")
-    source = {a.gss_code: a for a in Area.objects.filter(level=level11, gss_code__in=[
-        "E01013600", "E01013601", "E01013602", "E01013603"])}
-    for new, old in (("E01099001", "E01013600"), ("E01099002", "E01013601"),
-                     ("E01099003", "E01013602"), ("E01099004", "E01013603")):
-        Area.objects.create(level=level21, gss_code=new, name=new, area_ha=1,
-                            geom_27700=source[old].geom_27700)
-    links = [("E01013600", "E01099001", "U", 1.0), ("E01013601", "E01099002", "M", 1.0),
-             ("E01013602", "E01099002", "M", 1.0), ("E01013603", "E01099003", "S", 0.7),
-             ("E01013603", "E01099004", "S", 0.3)]
+    source = {
+        a.gss_code: a
+        for a in Area.objects.filter(
+            level=level11, gss_code__in=["E01013600", "E01013601", "E01013602", "E01013603"]
+        )
+    }
+    for new, old in (
+        ("E01099001", "E01013600"),
+        ("E01099002", "E01013601"),
+        ("E01099003", "E01013602"),
+        ("E01099004", "E01013603"),
+    ):
+        Area.objects.create(
+            level=level21, gss_code=new, name=new, area_ha=1, geom_27700=source[old].geom_27700
+        )
+    links = [
+        ("E01013600", "E01099001", "U", 1.0),
+        ("E01013601", "E01099002", "M", 1.0),
+        ("E01013602", "E01099002", "M", 1.0),
+        ("E01013603", "E01099003", "S", 0.7),
+        ("E01013603", "E01099004", "S", 0.3),
+    ]
     for old, new, change, weight in links:
-        Lookup.objects.create(child_level=level11, child_code=old, parent_level=level21,
-                              parent_code=new, change=change, weight=weight,
-                              method=Lookup.Method.EDITION_CHANGE)
+        Lookup.objects.create(
+            child_level=level11,
+            child_code=old,
+            parent_level=level21,
+            parent_code=new,
+            change=change,
+            weight=weight,
+            method=Lookup.Method.EDITION_CHANGE,
+        )
     crime.level = level21
     crime.save()
     return crime
 
 
 def test_ingest_converts_unchanged_and_merged_2011_codes_exactly(lsoa21, tmp_path):
-    text = HEADER + ("E01013600,2024-03,all-crime,5\nE01013601,2024-03,all-crime,3\n"
-                     "E01013602,2024-03,all-crime,4\n")
+    text = HEADER + (
+        "E01013600,2024-03,all-crime,5\nE01013601,2024-03,all-crime,3\n"
+        "E01013602,2024-03,all-crime,4\n"
+    )
     out = ingest(write(tmp_path, text), lsoa21)
     release = Release.objects.get(dataset=lsoa21, status="published")
-    assert values_of(release) == {("all-crime", "2024-03", "E01099001"): 5.0,
-                                  ("all-crime", "2024-03", "E01099002"): 7.0}
+    assert values_of(release) == {
+        ("all-crime", "2024-03", "E01099001"): 5.0,
+        ("all-crime", "2024-03", "E01099002"): 7.0,
+    }
     assert release.conversion_method == "exact"
     assert "3 value(s) converted from lsoa11 to lsoa21 (exact)" in out
 
@@ -292,8 +343,10 @@ def test_ingest_rejects_a_split_2011_code_unless_a_method_is_chosen(lsoa21, tmp_
     with pytest.raises(CommandError):
         ingest(write(tmp_path, text), lsoa21)
     problem = Release.objects.get(dataset=lsoa21, status="rejected").report["problems"][0]
-    assert "split in lsoa21" in problem["message"] and "--edition-method best_fit" in (
-        problem["message"])
+    assert (
+        "split in lsoa21" in problem["message"]
+        and "--edition-method best_fit" in (problem["message"])
+    )
     ingest(write(tmp_path, text), lsoa21, edition_method="best_fit")  # the same file again
     release = Release.objects.get(dataset=lsoa21, status="published")
     assert values_of(release) == {("all-crime", "2024-03", "E01099003"): 6.0}
@@ -301,8 +354,9 @@ def test_ingest_rejects_a_split_2011_code_unless_a_method_is_chosen(lsoa21, tmp_
 
 
 def test_ingest_refuses_to_merge_a_non_summable_indicator(lsoa21, tmp_path):
-    Indicator.objects.create(dataset=lsoa21, slug="rank", name="rank", measure="rank",
-                             is_summable=False)
+    Indicator.objects.create(
+        dataset=lsoa21, slug="rank", name="rank", measure="rank", is_summable=False
+    )
     text = HEADER + "E01013601,2024-03,rank,5\nE01013602,2024-03,rank,9\n"
     result = run(write(tmp_path, text), lsoa21, commit=True, options=Options())
     assert not result.ok

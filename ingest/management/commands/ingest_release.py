@@ -56,6 +56,11 @@ class Command(BaseCommand):
             help="how to place areas that were split or changed between "
             "boundary editions (recorded on the release)",
         )
+        parser.add_argument(
+            "--indicator",
+            help="points: the indicator every point counts towards (when the "
+            "file has no indicator column)",
+        )
         parser.add_argument("--commit", action="store_true", help="publish (default: dry run)")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -89,6 +94,7 @@ class Command(BaseCommand):
                 indicator_columns=_pairs(options["indicator_column_for"], "--indicator-column-for"),
                 skip_unknown_areas=options["skip_unknown_areas"],
                 edition_method=options["edition_method"],
+                indicator=options["indicator"],
             ),
         )
         bar.close()

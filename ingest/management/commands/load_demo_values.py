@@ -71,26 +71,34 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         data: Path = options["data"] or default_data_dir()
         if not Dataset.objects.filter(slug__in=["imd-2019", "recorded-crime"]).count() == 2:
-            raise CommandError("load the demo partnership first (load_partnership "
-                               "demo/partnership.yaml)")
+            raise CommandError(
+                "load the demo partnership first (load_partnership demo/partnership.yaml)"
+            )
         with tempfile.TemporaryDirectory() as folder:
             # The shared files are gzipped; a steward would upload the CSV inside.
             for name, slug, period, columns in (
                 ("imd2019_lsoa11_england.csv", "imd-2019", "2019", IMD_COLUMNS),
-                ("iod2019_population_lsoa11_england.csv", "population", "2015",
-                 POPULATION_COLUMNS),
+                ("iod2019_population_lsoa11_england.csv", "population", "2015", POPULATION_COLUMNS),
             ):
                 plain = Path(folder) / name
                 plain.write_bytes(gzip.decompress((data / f"{name}.gz").read_bytes()))
-                self.publish(plain, slug, "ivan", Options(
-                    skip_unknown_areas=True, period=period, indicator_columns=columns))
+                self.publish(
+                    plain,
+                    slug,
+                    "ivan",
+                    Options(skip_unknown_areas=True, period=period, indicator_columns=columns),
+                )
         lsoas = set(Area.objects.filter(level__slug="lsoa11").values_list("gss_code", flat=True))
-        rank = {r["LSOA code (2011)"]: _number(r[CRIME_RANK])
-                for r in _read_gz_csv(data / "iod2019_domains_lsoa11_england.csv.gz")
-                if r["LSOA code (2011)"] in lsoas}
-        people = {r["LSOA code (2011)"]: _number(r[POPULATION_COLUMNS["population"]])
-                  for r in _read_gz_csv(data / "iod2019_population_lsoa11_england.csv.gz")
-                  if r["LSOA code (2011)"] in lsoas}
+        rank = {
+            r["LSOA code (2011)"]: _number(r[CRIME_RANK])
+            for r in _read_gz_csv(data / "iod2019_domains_lsoa11_england.csv.gz")
+            if r["LSOA code (2011)"] in lsoas
+        }
+        people = {
+            r["LSOA code (2011)"]: _number(r[POPULATION_COLUMNS["population"]])
+            for r in _read_gz_csv(data / "iod2019_population_lsoa11_england.csv.gz")
+            if r["LSOA code (2011)"] in lsoas
+        }
         rng = np.random.default_rng(SEED)
         with tempfile.TemporaryDirectory() as folder:
             crime = Path(folder) / "simulated_recorded_crime_2025.csv"
@@ -101,14 +109,15 @@ class Command(BaseCommand):
             self.publish(ae, "ae-attendances", "dora", Options())
 
     @staticmethod
-    def simulated_crime(rank: dict[str, float], people: dict[str, float],
-                        rng: np.random.Generator) -> str:
+    def simulated_crime(
+        rank: dict[str, float], people: dict[str, float], rng: np.random.Generator
+    ) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["area_code", "period", "indicator", "value"])
         for code in sorted(rank):
             deprivation = 1 - rank[code] / 32_844  # 1 = most deprived crime domain
-            per_1000 = 3 + 14 * deprivation ** 1.5
+            per_1000 = 3 + 14 * deprivation**1.5
             base = per_1000 * people[code] / 1000
             for month in MONTHS:
                 writer.writerow([code, month, "all-crime", rng.poisson(base)])
@@ -117,14 +126,15 @@ class Command(BaseCommand):
         return out.getvalue()
 
     @staticmethod
-    def simulated_ae(rank: dict[str, float], people: dict[str, float],
-                     rng: np.random.Generator) -> str:
+    def simulated_ae(
+        rank: dict[str, float], people: dict[str, float], rng: np.random.Generator
+    ) -> str:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["area_code", "period", "indicator", "value"])
         for code in sorted(rank):
             deprivation = 1 - rank[code] / 32_844
-            base = (0.4 + 2.5 * deprivation ** 2) * people[code] / 1500
+            base = (0.4 + 2.5 * deprivation**2) * people[code] / 1500
             for quarter in QUARTERS:
                 writer.writerow([code, quarter, "assault-attendances", rng.poisson(base)])
         return out.getvalue()
