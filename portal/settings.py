@@ -73,9 +73,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "django.contrib.postgres",
+    "rest_framework",
     "layers",
     "ingest",
     "portal",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -169,10 +171,34 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
 }
 
-# Background work: Celery with Redis. Unset in development: tasks then run in-process.
+# Background work: Celery with Redis. Without REDIS_URL (development, tests) tasks run
+# in-process, at once.
 CELERY_BROKER_URL = env_str("REDIS_URL") or "memory://"
+CELERY_RESULT_BACKEND = env_str("REDIS_URL") or None
 CELERY_TASK_ALWAYS_EAGER = not env_str("REDIS_URL")
+CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env_str("REDIS_URL"),
+    }
+    if env_str("REDIS_URL")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+UPLOAD_TMP = Path(env_str("UPLOAD_TMP") or BASE_DIR / "var" / "incoming")
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.v1.auth.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "EXCEPTION_HANDLER": "api.v1.errors.handle",
+    "UNAUTHENTICATED_USER": None,
+}
 
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from portal.pages import accounts, agreements, tiles
+from portal.pages import accounts, agreements, tiles, uploads
 from portal.pages import map as map_pages
 
 urlpatterns = [
@@ -29,5 +29,11 @@ urlpatterns = [
         name="agreement-version",
     ),
     path("audit/", agreements.audit_list, name="audit-list"),
+    path("uploads/", uploads.upload_list, name="upload-list"),
+    path("uploads/jobs/<str:task_id>/", uploads.upload_job, name="upload-job"),
+    path("uploads/jobs/<str:task_id>.json", uploads.upload_job_status, name="upload-job-status"),
+    path("uploads/<int:release_id>/", uploads.upload_report, name="upload-report"),
+    path("uploads/<int:release_id>/withdraw/", uploads.upload_withdraw, name="upload-withdraw"),
+    path("api/v1/", include("api.v1.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -220,3 +220,25 @@ def decide(
 
 def _negated(key: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(-k for k in key)
+
+
+PUBLISHING_ROLES = frozenset({Role.DATA_STEWARD, Role.SERVICE})
+RELEASE_READING_ROLES = frozenset({Role.DATA_STEWARD, Role.SERVICE, Role.INFORMATION_MANAGER})
+
+
+def may_publish(viewer: Viewer, dataset: DatasetRef) -> bool:
+    """Only the owning agency's data stewards and service accounts upload its releases
+    (the ingest issue); agreements never grant publishing."""
+    return any(
+        m.agency_id == dataset.owner_agency_id and m.role in PUBLISHING_ROLES
+        for m in viewer.memberships
+    )
+
+
+def may_read_releases(viewer: Viewer, dataset: DatasetRef) -> bool:
+    """Upload reports are the owning agency's business: its stewards, service accounts
+    and information managers."""
+    return any(
+        m.agency_id == dataset.owner_agency_id and m.role in RELEASE_READING_ROLES
+        for m in viewer.memberships
+    )

@@ -196,3 +196,21 @@ def test_policy_problems_name_the_field():
         "min_count must be 0 or more, not -1",
         "round_to must be 0 (no rounding) or more, not -5",
     ]
+
+
+@pytest.mark.parametrize(
+    ("agency", "role", "publish", "read"),
+    [
+        (POLICE, Role.DATA_STEWARD, True, True),
+        (POLICE, Role.SERVICE, True, True),
+        (POLICE, Role.INFORMATION_MANAGER, False, True),
+        (POLICE, Role.ANALYST, False, False),
+        (COUNCIL, Role.DATA_STEWARD, False, False),  # a recipient never publishes
+    ],
+)
+def test_may_publish_and_read_releases(agency, role, publish, read):
+    from layers.domain.access import may_publish, may_read_releases
+
+    who = viewer(agency, role)
+    assert may_publish(who, CRIME) is publish
+    assert may_read_releases(who, CRIME) is read

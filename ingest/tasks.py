@@ -1,0 +1,52 @@
+"""Celery wrappers: thin, they call the same pipeline as the command and the API."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from celery import shared_task
+from django.contrib.auth.models import User
+
+from ingest.pipeline.run import Options, run
+from layers.models import Dataset
+
+
+@shared_task(bind=True)
+def ingest_upload(
+    self: Any,
+    path: str,
+    dataset_id: int,
+    options: dict[str, Any],
+    user_id: int | None,
+    file_name: str,
+    commit: bool = True,
+) -> dict[str, Any]:
+    """Run the pipeline on an uploaded file; progress goes to the task's state."""
+    dataset = Dataset.objects.get(id=dataset_id)
+    user = User.objects.filter(id=user_id).first() if user_id else None
+
+    def progress(n: int) -> None:
+        if not self.request.is_eager:
+            self.update_state(state="PROGRESS", meta={"rows": n})
+
+    try:
+        result = run(
+            Path(path),
+            dataset,
+            options=Options(**options),
+            commit=commit,
+            acting_user=user,
+            file_name=file_name,
+            on_progress=progress,
+        )
+    finally:
+        Path(path).unlink(missing_ok=True)  # the pipeline kept its own copy
+    release = result.release or result.duplicate_of
+    return {
+        "ok": result.ok,
+        "committed": result.committed,
+        "release": release.id if release is not None else None,
+        "duplicate": result.duplicate_of is not None,
+        "report": result.as_report(),
+    }

@@ -1,0 +1,123 @@
+"""Ingest benchmark (not a test): N long rows end to end against a raw COPY.
+
+    .venv/bin/python tests/bench/bench_ingest.py [--rows 1000000]
+
+Generates a SYNTHETIC long CSV over the loaded LSOAs (ten count indicators, as many
+monthly periods as it takes), then in one run:
+- raw: COPY of the same file into a bare table (area_code, period, indicator, value);
+- ingest: the whole pipeline (keep file, parse, validate every row, COPY into the
+  values partition, checks, publish), as `ingest_release --commit` runs it.
+Prints both times, rows/s and the ratio. The benchmark dataset is removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(BASE_DIR))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+import numpy as np  # noqa: E402
+from django.db import connection  # noqa: E402
+
+from ingest.pipeline.run import run  # noqa: E402
+from layers.models import Agency, Area, Dataset, GeographyLevel, Indicator, Release  # noqa: E402
+
+N_INDICATORS = 10
+
+
+def make_file(path: Path, n_rows: int) -> int:
+    codes = list(Area.objects.filter(level__slug="lsoa11").values_list("gss_code", flat=True))
+    if not codes:
+        raise SystemExit("no lsoa11 areas: run `make demo-data` first")
+    per_period = len(codes) * N_INDICATORS
+    n_periods = -(-n_rows // per_period)
+    rng = np.random.default_rng(7)
+    written = 0
+    with path.open("w") as out:
+        out.write("area_code,period,indicator,value\n")
+        for p in range(n_periods):
+            period = f"{2000 + p // 12}-{p % 12 + 1:02d}"
+            values = rng.poisson(12, size=per_period)
+            lines = []
+            for k, (code, ind) in enumerate((c, i) for i in range(N_INDICATORS) for c in codes):
+                if written >= n_rows:
+                    break
+                lines.append(f"{code},{period},bench-{ind},{values[k]}\n")
+                written += 1
+            out.write("".join(lines))
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    args = parser.parse_args()
+    agency, _ = Agency.objects.get_or_create(
+        slug="bench-agency", defaults={"name": "Benchmark", "kind": "other"}
+    )
+    dataset, _ = Dataset.objects.get_or_create(
+        slug="bench-synthetic",
+        defaults={
+            "owner": agency,
+            "theme": "other",
+            "title": "Benchmark (synthetic)",
+            "is_simulated": True,
+            "level": GeographyLevel.objects.get(slug="lsoa11"),
+        },
+    )
+    for i in range(N_INDICATORS):
+        Indicator.objects.get_or_create(
+            dataset=dataset,
+            slug=f"bench-{i}",
+            defaults={"name": f"Benchmark {i}", "measure": "count", "is_summable": True},
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "bench.csv"
+        n = make_file(path, args.rows)
+        size = path.stat().st_size
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_raw_copy")
+            cursor.execute(
+                "CREATE TABLE bench_raw_copy (area_code text, period text, "
+                "indicator text, value double precision)"
+            )
+            started = time.perf_counter()
+            with (
+                path.open("rb") as handle,
+                cursor.copy("COPY bench_raw_copy FROM STDIN (FORMAT csv, HEADER true)") as copy,
+            ):
+                while chunk := handle.read(1 << 20):
+                    copy.write(chunk)
+            raw = time.perf_counter() - started
+            cursor.execute("DROP TABLE bench_raw_copy")
+        started = time.perf_counter()
+        result = run(path, dataset, commit=True)
+        ingest = time.perf_counter() - started
+        if not result.ok:
+            raise SystemExit(result.render())
+    print(f"rows: {n:,} ({size / 1e6:.1f} MB CSV, {N_INDICATORS} indicators)")
+    print(f"raw COPY into a bare table: {raw:6.2f} s  {n / raw:>12,.0f} rows/s")
+    print(f"ingest end to end:          {ingest:6.2f} s  {n / ingest:>12,.0f} rows/s")
+    print(f"ingest rate / raw COPY rate: {raw / ingest:.2f}x")
+    release_ids = list(Release.objects.filter(dataset=dataset).values_list("id", flat=True))
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS layers_value_d{int(dataset.id)}")
+    Release.objects.filter(id__in=release_ids).delete()
+    Indicator.objects.filter(dataset=dataset).delete()
+    dataset.delete()
+
+
+if __name__ == "__main__":
+    main()
