@@ -15,29 +15,29 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
 from ingest.pipeline.detect import FileRefused, KeptFile, keep_file
-from ingest.pipeline.parse import ParseError, Rows, map_columns, read_table
+from ingest.pipeline.parse import ParseError, map_columns
 from ingest.pipeline.points import GEO_FORMATS, aggregate, is_points, read_points
 from ingest.pipeline.publish import publish_release
 from ingest.pipeline.report import Problem
-from ingest.pipeline.store import copy_values, ensure_partition, large_changes
+from ingest.pipeline.store import ReleaseTable, large_changes
+from ingest.pipeline.tabular import BATCH_COLUMNS, TableChecker, read_frames
 from ingest.pipeline.validate import (
     MAX_PROBLEMS,
     Context,
     EditionLink,
     IndicatorInfo,
     Outcome,
-    RowChecker,
-    check_rows,
 )
 from layers import audit
 from layers.models import Area, Dataset, Lookup, Release
@@ -203,10 +203,10 @@ def run(
     )
     context = _context(dataset, options)
     header: list[str] | None = None
-    rows: Rows = iter(())
+    frames: Iterator[pd.DataFrame] = iter(())
     if kept.file_format not in GEO_FORMATS:
         try:
-            header, rows = read_table(kept.path, kept.file_format)
+            header, frames = read_frames(kept.path, kept.file_format)
         except ParseError as exc:
             result.problems.append(Problem(str(exc)))
             result.n_problems = 1
@@ -230,11 +230,14 @@ def run(
             problem=problem,
         )
         result.notes.append("points: counted per area of the dataset's level")
-        make_records = (
-            (lambda: aggregate(points, context, dataset.level_id, outcome, problem))
-            if points is not None
-            else (lambda: iter(()))
-        )
+
+        def make_batches() -> Iterator[pd.DataFrame]:
+            if points is not None:
+                yield pd.DataFrame(
+                    list(aggregate(points, context, dataset.level_id, outcome, problem)),
+                    columns=BATCH_COLUMNS,
+                )
+
     else:
         assert header is not None  # noqa: S101 (tables always have one)
         columns, problems = map_columns(
@@ -249,10 +252,11 @@ def run(
             return _rejected(result, release, acting_user)
         if columns.ignored:
             result.notes.append(f"columns not used: {', '.join(columns.ignored)}")
-        checker = RowChecker(context, columns, header)
+        checker = TableChecker(context, columns, header)
         outcome = checker.outcome
-        table_rows = rows
-        make_records = lambda: check_rows(table_rows, checker, progress)  # noqa: E731
+
+        def make_batches() -> Iterator[pd.DataFrame]:
+            return checker.batches(frames, progress)
 
     def progress(n: int) -> None:
         if release is not None:
@@ -262,13 +266,14 @@ def run(
 
     with transaction.atomic():
         release_id = release.id if release is not None else 0
-        ensure_partition(dataset.id)
-        n_written = copy_values(
-            dataset_id=dataset.id,
-            release_id=release_id,
-            records=make_records(),
-            periods=outcome.periods,
-        )
+        table = ReleaseTable(dataset.id, release_id)
+        table.create()
+        try:
+            n_written = table.copy(make_batches(), outcome.periods)
+        except ParseError as exc:  # a row that breaks the table, found while reading
+            outcome.problems.append(Problem(str(exc)))
+            outcome.n_problems += 1
+            n_written = 0
         result.warnings.extend(outcome.warnings)
         result.problems, result.n_problems = outcome.problems, outcome.n_problems
         result.notes.append(
@@ -299,6 +304,7 @@ def run(
         previous = Release.objects.filter(dataset=dataset, status=Release.Status.PUBLISHED).first()
         if previous is not None and release is not None and not result.n_problems:
             n_big, examples = large_changes(
+                table=table.name,
                 dataset_id=dataset.id,
                 release_id=release.id,
                 previous_id=previous.id,
@@ -323,6 +329,7 @@ def run(
             release.n_warnings = len(result.warnings)
             release.conversion_method = outcome.conversion_used
             release.report = result.as_report()
+            table.attach()
             _pause_for_crash_test()
             superseded = publish_release(release, acting_user=acting_user)
             result.committed = True
