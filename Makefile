@@ -13,7 +13,7 @@ export SHARED_DATA
 # The venv is rebuilt when the pinned dependencies change.
 DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 
-.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint bench-tiles
+.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint bench-tiles bench-ingest
 
 help:
 	@echo "make demo       set up everything, load the demo data, serve http://127.0.0.1:8000"
@@ -83,3 +83,6 @@ lint: venv
 
 bench-tiles: setup
 	$(PY) tests/bench/bench_tiles.py
+
+bench-ingest: setup
+	$(PY) tests/bench/bench_ingest.py --rows 1000000

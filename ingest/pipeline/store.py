@@ -59,6 +59,9 @@ class ReleaseTable:
         """Make the values part of layers_value (inside the publishing transaction)."""
         dataset_table = _q("layers_value_d", self.dataset_id)
         with connection.cursor() as cursor:
+            # Building the index is a sort: give it memory and both cores.
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+            cursor.execute("SET LOCAL max_parallel_maintenance_workers = 2")
             # The CHECK lets ATTACH skip its scan of the rows for the partition bound.
             cursor.execute(
                 f"ALTER TABLE {self.name} ADD CONSTRAINT {self.name}_bound CHECK "
