@@ -37,3 +37,11 @@ def _plain_static_storage(settings):  # type: ignore[no-untyped-def]
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(request, settings):  # type: ignore[no-untyped-def]
+    """Argon2 is deliberately slow; tests that create users use a fast hasher unless they
+    check the real one (marker `real_hasher`)."""
+    if request.node.get_closest_marker("real_hasher") is None:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

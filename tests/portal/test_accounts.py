@@ -44,6 +44,7 @@ def test_sign_in_failures_of_one_account_do_not_lock_another(client, settings):
     assert sign_in(client, "ana", PASSWORD).status_code == 302
 
 
+@pytest.mark.real_hasher
 def test_passwords_are_hashed_with_argon2():
     three_parties()
     assert User.objects.get(username="ana").password.startswith("argon2")
