@@ -82,8 +82,9 @@ class Released:
 
     @staticmethod
     def withheld(key: str, protection: Protection) -> Released:
-        return Released(key, None, Status.WITHHELD, PublicReason.CONFIDENTIAL,
-                        protection=protection)
+        return Released(
+            key, None, Status.WITHHELD, PublicReason.CONFIDENTIAL, protection=protection
+        )
 
     @staticmethod
     def no_data(key: str) -> Released:

@@ -57,7 +57,8 @@ def rate_protection(cell: Cell, policy: DisclosurePolicy) -> Protection | None:
         complement = denominator - numerator
         if 0 < complement < policy.min_count:
             return Protection.RATE_COMPLEMENT
-        if (policy.zero_policy is ZeroPolicy.SUPPRESS_IF_CLASS_DISCLOSURE
-                and (numerator == 0 or complement == 0)):
+        if policy.zero_policy is ZeroPolicy.SUPPRESS_IF_CLASS_DISCLOSURE and (
+            numerator == 0 or complement == 0
+        ):
             return Protection.ZERO_CLASS
     return None

@@ -54,8 +54,9 @@ def test_rate_edges(numerator, denominator, expected):
 
 
 def test_rate_class_disclosure_when_policy_asks():
-    policy = DisclosurePolicy(min_count=10, min_denominator=100,
-                              zero_policy=ZeroPolicy.SUPPRESS_IF_CLASS_DISCLOSURE)
+    policy = DisclosurePolicy(
+        min_count=10, min_denominator=100, zero_policy=ZeroPolicy.SUPPRESS_IF_CLASS_DISCLOSURE
+    )
     assert rate_protection(Cell("E01", 0.0, 0, 150), policy) is Protection.ZERO_CLASS
     assert rate_protection(Cell("E01", 1.0, 150, 150), policy) is Protection.ZERO_CLASS
     assert rate_protection(Cell("E01", 0.5, 75, 150), policy) is None
@@ -64,8 +65,18 @@ def test_rate_class_disclosure_when_policy_asks():
 @pytest.mark.parametrize(
     ("value", "base", "expected"),
     [
-        (12, 5, 10), (12.5, 5, 15), (13, 5, 15), (17.5, 5, 20), (2.5, 5, 5), (22.5, 5, 25),
-        (7, 0, 7), (0, 5, 0), (-12.5, 5, -15), (15, 10, 20), (25, 10, 30), (24.9, 10, 20),
+        (12, 5, 10),
+        (12.5, 5, 15),
+        (13, 5, 15),
+        (17.5, 5, 20),
+        (2.5, 5, 5),
+        (22.5, 5, 25),
+        (7, 0, 7),
+        (0, 5, 0),
+        (-12.5, 5, -15),
+        (15, 10, 20),
+        (25, 10, 30),
+        (24.9, 10, 20),
     ],
 )
 def test_round_half_away_from_zero(value, base, expected):
@@ -75,5 +86,9 @@ def test_round_half_away_from_zero(value, base, expected):
 def test_released_cells_never_carry_the_value_when_withheld():
     cell = Released.withheld("E01", Protection.SECONDARY)
     assert (cell.value, cell.status, cell.marker, cell.reason.value) == (
-        None, Status.WITHHELD, "[c]", "confidential")
+        None,
+        Status.WITHHELD,
+        "[c]",
+        "confidential",
+    )
     assert Released.no_data("E02").marker == "[x]"
