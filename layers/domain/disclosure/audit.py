@@ -89,8 +89,33 @@ def intervals(
             for key in group:
                 out[key] = Interval(0.0, INF)
             continue
-        out.update(_solve_component(group, list(rows.values()), values, hidden))
+        if len(rows) == 1:
+            out.update(_one_equation(group, next(iter(rows.values())), values, hidden))
+        else:
+            out.update(_solve_component(group, list(rows.values()), values, hidden))
     return out
+
+
+def _one_equation(
+    group: list[str], eq: Equation, values: Mapping[str, float], hidden: set[str]
+) -> dict[str, Interval]:
+    """The LP's answer in closed form when one equation links the unknowns (most
+    components: a published MSOA total over its withheld LSOAs).
+
+    With the total published as b and k withheld parts: one part is exactly b minus the
+    rest; with k >= 2 each lies in [0, b - published parts]. With the total withheld as
+    well, nothing bounds anything from above: the total is at least the published parts.
+    """
+    parts = [p for p in eq.parts if p in hidden]
+    known = sum(values.get(p, 0.0) for p in eq.parts if p not in hidden)
+    if eq.total not in hidden:
+        room = values.get(eq.total, 0.0) - known
+        if len(parts) == 1:
+            return {parts[0]: Interval(room, room)}
+        return {p: Interval(0.0, room) for p in group}
+    if not parts:
+        return {eq.total: Interval(known, known)}
+    return {key: Interval(known if key == eq.total else 0.0, INF) for key in group}
 
 
 def _solve_component(

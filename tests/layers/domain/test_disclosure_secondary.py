@@ -218,6 +218,6 @@ def test_after_protection_no_withheld_cell_can_be_worked_out(shape, threshold):
     policy = DisclosurePolicy(min_count=threshold, round_to=0, secondary=True)
     result = protect(units, groups, policy)
     assert audit_passes(result, units, groups, policy)
-    for key, cell in result.cells.items():
+    for cell in result.cells.values():
         if cell.status is Status.WITHHELD:
             assert cell.value is None
