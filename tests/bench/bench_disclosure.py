@@ -43,6 +43,21 @@ def hierarchy(rng: np.random.Generator) -> tuple[list[str], list[Group]]:
     return lsoas, [*groups, *lads, Group("E92000001", tuple(g.key for g in lads))]
 
 
+def wards(groups: list[Group]) -> list[Group]:
+    """~8,700 SYNTHETIC wards of about 4 LSOAs, inside districts but across MSOAs."""
+    by_key = {g.key: g for g in groups}
+    out = []
+    for lad in (g for g in groups if g.key.startswith("E06")):
+        lsoas = [u for m in lad.children for u in by_key[m].children]
+        start, n = 0, 0
+        while start < len(lsoas):
+            size = 2 if start == 0 else 4  # the offset makes wards straddle MSOAs
+            out.append(Group(f"E05{lad.key[3:]}{n:03d}", tuple(lsoas[start : start + size])))
+            start += size
+            n += 1
+    return out
+
+
 def main() -> None:
     rng = np.random.default_rng(11)
     lsoas, groups = hierarchy(rng)
@@ -55,11 +70,33 @@ def main() -> None:
         f"{'mean':>5} {'primary':>8} {'secondary':>9} {'failed':>7} {'rounds':>6} "
         f"{'components':>10} {'narrowest':>9} {'seconds':>8}"
     )
+    run(rng, lsoas, groups, policy, overlays=[], regions=[])
+    overlay = wards(groups)
+    print(f"with {len(overlay):,} SYNTHETIC wards in the protected system (opt-in):")
+    run(
+        rng,
+        lsoas,
+        groups,
+        policy,
+        overlays=overlay,
+        regions=[g.key for g in groups if g.key.startswith("E06")],
+    )
+
+
+def run(
+    rng: np.random.Generator,
+    lsoas: list[str],
+    groups: list[Group],
+    policy: DisclosurePolicy,
+    *,
+    overlays: list[Group],
+    regions: list[str],
+) -> None:
     for mean in (20, 12, 6):
         counts = rng.poisson(mean, size=len(lsoas))
         units = {code: float(n) for code, n in zip(lsoas, counts, strict=True)}
         started = time.perf_counter()
-        result = protect(units, groups, policy)
+        result = protect(units, groups, policy, overlays=overlays, regions=regions)
         elapsed = time.perf_counter() - started
         r = result.report
         narrow = "-" if r.narrowest_primary is None else f"{r.narrowest_primary:.0f}"

@@ -69,7 +69,10 @@ def components(hidden: set[str], equations: Sequence[Equation]) -> list[list[str
 
 
 def intervals(
-    values: Mapping[str, float], hidden: set[str], equations: Sequence[Equation]
+    values: Mapping[str, float],
+    hidden: set[str],
+    equations: Sequence[Equation],
+    cache: dict[tuple[str, ...], dict[str, Interval]] | None = None,
 ) -> dict[str, Interval]:
     """The interval an attacker can reach for each withheld cell.
 
@@ -84,15 +87,22 @@ def intervals(
                 touching.setdefault(key, []).append(eq)
     out: dict[str, Interval] = {}
     for group in components(hidden, equations):
+        # A component's intervals depend only on its withheld cells (the equations and
+        # values are fixed for one table), so repair rounds re-solve only what changed.
+        signature = tuple(group)
+        if cache is not None and signature in cache:
+            out.update(cache[signature])
+            continue
         rows = {id(eq): eq for key in group for eq in touching.get(key, [])}
         if not rows:
-            for key in group:
-                out[key] = Interval(0.0, INF)
-            continue
-        if len(rows) == 1:
-            out.update(_one_equation(group, next(iter(rows.values())), values, hidden))
+            found = {key: Interval(0.0, INF) for key in group}
+        elif len(rows) == 1:
+            found = _one_equation(group, next(iter(rows.values())), values, hidden)
         else:
-            out.update(_solve_component(group, list(rows.values()), values, hidden))
+            found = _solve_component(group, list(rows.values()), values, hidden)
+        if cache is not None:
+            cache[signature] = found
+        out.update(found)
     return out
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from layers.domain.disclosure.audit import Equation, Interval, components, intervals
 from layers.domain.disclosure.cells import Protection, Released
+from layers.domain.disclosure.elimination import eliminate
 from layers.domain.disclosure.policy import DisclosurePolicy
 from layers.domain.disclosure.primary import count_protection, round_half_away
 
@@ -67,6 +68,8 @@ def protect(
     policy: DisclosurePolicy,
     *,
     forced_hidden: frozenset[str] = frozenset(),
+    overlays: Sequence[Group] = (),
+    regions: Sequence[str] = (),
 ) -> Protected:
     """Released cells for every unit and group, and the report of how.
 
@@ -79,7 +82,12 @@ def protect(
       least min_count wide, a secondary cell's must not be a single value. A component
       that still fails after the repair rounds is withheld whole (fail closed).
     - Shown counts are rounded to round_to from their exact value (totals included).
+    - `overlays` (opt-in: wards in the protected system) are totals of units that do not
+      nest in the groups; with them, complements are first chosen by elimination within
+      each of `regions` (group keys, e.g. districts), which leaves no primary cell exactly
+      recoverable, then audited and repaired as above.
     """
+    groups = [*groups, *overlays]
     values: dict[str, float] = {k: float(v) for k, v in units.items() if v is not None}
     ordered = _in_dependency_order(groups)
     for group in ordered:
@@ -99,9 +107,12 @@ def protect(
             hidden[key] = Protection.STICKY
     primary = {k for k, p in hidden.items() if p is not Protection.STICKY}
 
+    if policy.secondary and hidden and overlays:
+        _eliminate_by_region(hidden, values, ordered, regions)
     if policy.secondary and hidden:
         equations = [Equation(total, children) for total, children in relations]
         width = float(max(policy.min_count, 1))
+        solved: dict[tuple[str, ...], dict[str, Interval]] = {}
         for round_number in range(1, MAX_REPAIR_ROUNDS + 1):
             report.rounds = round_number
             _local_fix_point(hidden, values, relations)
@@ -141,6 +152,36 @@ def protect(
     report.n_secondary = sum(1 for p in hidden.values() if p is Protection.SECONDARY)
     report.n_failed_closed = sum(1 for p in hidden.values() if p is Protection.FAILED_CLOSED)
     return Protected(released, report)
+
+
+def _eliminate_by_region(
+    hidden: dict[str, Protection],
+    values: Mapping[str, float],
+    ordered: Sequence[Group],
+    regions: Sequence[str],
+) -> None:
+    """Step C: elimination within each region (e.g. a district with its MSOAs and wards)."""
+    unit_sets: dict[str, frozenset[str]] = {}
+    for group in ordered:
+        members: set[str] = set()
+        for child in group.children:
+            if child in values:
+                members |= unit_sets.get(child, frozenset({child}))
+        unit_sets[group.key] = frozenset(members)
+    for region in sorted(regions):
+        region_units = unit_sets.get(region)
+        if not region_units:
+            continue
+        cells = {u: frozenset({u}) for u in region_units}
+        cells.update(
+            {k: v for k, v in unit_sets.items() if v and v <= region_units and k in values}
+        )
+        protected = {k for k in cells if k in hidden}
+        if not protected:
+            continue
+        rank = {k: len(v) for k, v in cells.items()}
+        for key in eliminate(sorted(region_units), cells, values, protected, rank):
+            hidden.setdefault(key, Protection.SECONDARY)
 
 
 def _in_dependency_order(groups: Sequence[Group]) -> list[Group]:
