@@ -116,7 +116,7 @@ def protect(
         for round_number in range(1, MAX_REPAIR_ROUNDS + 1):
             report.rounds = round_number
             _local_fix_point(hidden, values, relations)
-            found = intervals(values, set(hidden), equations)
+            found = intervals(values, set(hidden), equations, solved)
             failing = sorted(
                 k for k, iv in found.items() if iv.width < (width if k in primary else 1.0) - 1e-9
             )
