@@ -18,7 +18,7 @@ from django.db import transaction
 
 from layers.agreements import save_agreement_version, terms_of_version
 from layers.domain.access import AgreementStatus, Role, Use
-from layers.domain.disclosure.policy import DisclosurePolicy, ZeroPolicy
+from layers.domain.disclosure.policy import DisclosurePolicy, WardMethod, ZeroPolicy
 from layers.models import (
     Agency,
     Agreement,
@@ -32,7 +32,14 @@ from layers.models import (
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
 TOP_KEYS = {"agencies", "users", "datasets", "agreements"}
-POLICY_KEYS = {"min_count", "round_to", "min_denominator", "zero_policy", "secondary"}
+POLICY_KEYS = {
+    "min_count",
+    "round_to",
+    "min_denominator",
+    "zero_policy",
+    "secondary",
+    "ward_method",
+}
 
 
 @dataclass(slots=True)
@@ -194,6 +201,9 @@ class _Checker:
         themes = [t.value for t in Dataset.Theme]
         measures = [m.value for m in Indicator.Measure]
         polarities = [p.value for p in Indicator.Polarity]
+        # The API names an indicator by its slug alone, so slugs are unique across datasets.
+        taken = dict(Indicator.objects.values_list("slug", "dataset__slug"))
+        slugs: set[str] = set()
         for path, item in self.items("datasets"):
             optional = {"description", "source", "licence", "simulated", "indicators"}
             if not self.keys(path, item, {"slug", "agency", "theme", "title", "level"}, optional):
@@ -204,7 +214,6 @@ class _Checker:
             self.choice(f"{path}.theme", item["theme"], themes, "theme")
             self.text(f"{path}.title", item["title"])
             self.level(f"{path}.level", item["level"])
-            slugs: set[str] = set()
             for j, ind in enumerate(item.get("indicators") or []):
                 where = f"{path}.indicators[{j}]"
                 if not isinstance(ind, dict):
@@ -220,6 +229,13 @@ class _Checker:
                 if self.text(f"{where}.slug", ind["slug"], pattern=SLUG):
                     if ind["slug"] in slugs:
                         self.bad(f"{where}.slug", f"duplicate indicator {ind['slug']!r}")
+                    elif taken.get(ind["slug"], item["slug"]) != item["slug"]:
+                        self.bad(
+                            f"{where}.slug",
+                            f"indicator {ind['slug']!r} is already a dataset "
+                            f"{taken[ind['slug']]!r} indicator (slugs are unique: the API "
+                            "names indicators by slug)",
+                        )
                     slugs.add(ind["slug"])
                 self.text(f"{where}.name", ind["name"])
                 self.choice(f"{where}.measure", ind["measure"], measures, "measure")
@@ -319,6 +335,13 @@ class _Checker:
             )
         if "secondary" in value and not isinstance(value["secondary"], bool):
             self.bad(f"{path}.secondary", "must be true or false")
+        if "ward_method" in value:
+            self.choice(
+                f"{path}.ward_method",
+                value["ward_method"],
+                [w.value for w in WardMethod],
+                "ward method",
+            )
 
 
 def check_partnership(doc: Any) -> Checked:
@@ -336,7 +359,10 @@ class Applied:
 
 
 def _terms(item: dict[str, Any]) -> dict[str, Any]:
-    policy = DisclosurePolicy(**{**item["disclosure"]})
+    disclosure = dict(item["disclosure"])
+    if "ward_method" in disclosure:
+        disclosure["ward_method"] = WardMethod(disclosure["ward_method"])
+    policy = DisclosurePolicy(**disclosure)
     return {
         "title": item.get("title") or item["reference"],
         "recipients": sorted(item["recipients"]),
@@ -352,6 +378,7 @@ def _terms(item: dict[str, Any]) -> dict[str, Any]:
         "min_denominator": policy.min_denominator,
         "zero_policy": str(policy.zero_policy),
         "secondary": policy.secondary,
+        "ward_method": str(policy.ward_method),
         "starts_on": item["starts_on"],
         "ends_on": item["ends_on"],
         "review_on": item.get("review_on"),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.db import connection
 from django.db.models import Max, OuterRef, Subquery
 
 from layers.domain.access import (
@@ -15,8 +17,8 @@ from layers.domain.access import (
     Use,
     Viewer,
 )
-from layers.domain.disclosure.policy import DisclosurePolicy, ZeroPolicy
-from layers.models import AgreementVersion, Dataset
+from layers.domain.disclosure.policy import DisclosurePolicy, WardMethod, ZeroPolicy
+from layers.models import AgreementVersion, Area, Dataset, GeographyLevel, Lookup
 from layers.models import Membership as MembershipRow
 
 
@@ -53,6 +55,7 @@ def policy_of(version: AgreementVersion) -> DisclosurePolicy:
         min_denominator=version.min_denominator,
         zero_policy=ZeroPolicy(version.zero_policy),
         secondary=version.secondary,
+        ward_method=WardMethod(version.ward_method),
     )
 
 
@@ -86,3 +89,48 @@ def grants_for(viewer: Viewer, dataset: DatasetRef) -> list[Grant]:
         .distinct()
     )
     return [grant_of(v) for v in versions]
+
+
+_VALUES_FOR_PERIOD = (Path(__file__).parent / "sql" / "values_for_period.sql").read_text()
+
+
+def fetch_values(
+    release_id: int,
+    indicator_id: int,
+    period_id: int,
+) -> dict[str, tuple[float | None, float | None, float | None]]:
+    """Area code -> (value, numerator, denominator) of one release, indicator, period."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _VALUES_FOR_PERIOD,
+            {"release_id": release_id, "indicator_id": indicator_id, "period_id": period_id},
+        )
+        return {code: (value, num, den) for code, value, num, den in cursor.fetchall()}
+
+
+def area_codes(level: GeographyLevel) -> list[str]:
+    return list(
+        Area.objects.filter(level=level).order_by("gss_code").values_list("gss_code", flat=True)
+    )
+
+
+def exact_parents(level: GeographyLevel) -> dict[str, dict[str, str]]:
+    """For each coarser level linked by an exact lookup: child code -> parent code."""
+    out: dict[str, dict[str, str]] = {}
+    for child, parent_slug, parent in Lookup.objects.filter(
+        child_level=level, method=Lookup.Method.EXACT
+    ).values_list("child_code", "parent_level__slug", "parent_code"):
+        out.setdefault(parent_slug, {})[child] = parent
+    return out
+
+
+def best_fit_parents(level: GeographyLevel) -> dict[str, dict[str, str]]:
+    """Wards and other non-nesting levels: child code -> parent code by best fit."""
+    out: dict[str, dict[str, str]] = {}
+    for child, parent_slug, parent in (
+        Lookup.objects.filter(child_level=level)
+        .exclude(method__in=[Lookup.Method.EXACT, Lookup.Method.EDITION_CHANGE])
+        .values_list("child_code", "parent_level__slug", "parent_code")
+    ):
+        out.setdefault(parent_slug, {})[child] = parent
+    return out

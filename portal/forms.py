@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 
 from layers.domain.access import AgreementStatus, Role, Use
-from layers.domain.disclosure.policy import ZeroPolicy
+from layers.domain.disclosure.policy import WardMethod, ZeroPolicy
 from layers.models import Agency, Dataset, GeographyLevel, LegalBasis
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
@@ -42,6 +42,12 @@ class AgreementForm(forms.Form):
     min_denominator = forms.IntegerField(min_value=0, initial=100)
     zero_policy = forms.ChoiceField(choices=_choices(ZeroPolicy))
     secondary = forms.BooleanField(required=False, initial=True, label="Secondary suppression")
+    ward_method = forms.ChoiceField(
+        choices=_choices(WardMethod),
+        initial=WardMethod.SUM_OF_PUBLISHED.value,
+        help_text="sum_of_published: wards only from published LSOAs (adds no risk); "
+        "protected: wards inside the protected system (more cells withheld)",
+    )
     starts_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     review_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -110,6 +116,7 @@ class AgreementForm(forms.Form):
             "min_denominator": d["min_denominator"],
             "zero_policy": d["zero_policy"],
             "secondary": d["secondary"],
+            "ward_method": d["ward_method"],
             "starts_on": d["starts_on"],
             "ends_on": d["ends_on"],
             "review_on": d["review_on"],

@@ -57,6 +57,7 @@ def agreement_terms(**overrides: Any) -> dict[str, Any]:
         "min_denominator": 100,
         "zero_policy": "publish",
         "secondary": True,
+        "ward_method": "sum_of_published",
         "starts_on": date(2025, 4, 1),
         "ends_on": date(2027, 3, 31),
         "review_on": date(2026, 10, 1),

@@ -5,6 +5,7 @@ from layers.models.agreement import Agreement, AgreementVersion, LegalBasis
 from layers.models.audit import AuditEvent
 from layers.models.dataset import Dataset, Indicator
 from layers.models.geography import Area, AreaShape, CustomArea, GeographyLevel, Lookup
+from layers.models.protection import ProtectedTable
 from layers.models.release import Period, Release
 from layers.models.token import ApiToken, FailedLogin
 
@@ -25,5 +26,6 @@ __all__ = [
     "Lookup",
     "Membership",
     "Period",
+    "ProtectedTable",
     "Release",
 ]

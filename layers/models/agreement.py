@@ -6,7 +6,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from layers.domain.access import AgreementStatus, Role, Use
-from layers.domain.disclosure.policy import ZeroPolicy
+from layers.domain.disclosure.policy import WardMethod, ZeroPolicy
 
 
 class LegalBasis(models.TextChoices):
@@ -67,6 +67,12 @@ class AgreementVersion(models.Model):
         max_length=32, choices=[(z.value, z.value) for z in ZeroPolicy], default="publish"
     )
     secondary = models.BooleanField(default=True)
+    ward_method = models.CharField(
+        max_length=24,
+        choices=[(w.value, w.value) for w in WardMethod],
+        default=WardMethod.SUM_OF_PUBLISHED.value,
+        help_text="wards from published LSOAs only (default), or inside the protected system",
+    )
     marking = models.CharField(max_length=64, default="OFFICIAL-SENSITIVE")
     starts_on = models.DateField()
     ends_on = models.DateField()

@@ -65,7 +65,8 @@ class Indicator(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["dataset", "slug"], name="indicator_unique_slug"),
+            # The API names an indicator by its slug alone (/api/v1/indicators/{slug}/).
+            models.UniqueConstraint(fields=["slug"], name="indicator_unique_slug"),
         ]
         ordering = ["dataset", "slug"]
 

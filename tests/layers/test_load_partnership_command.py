@@ -240,6 +240,14 @@ BAD = [
         "datasets[0].indicators[0].measure: unknown measure 'vibe'",
     ),
     (lambda d: d.update(agreementz=[]), "agreementz: unknown key"),
+    (
+        lambda d: d["agreements"][0]["disclosure"].update(ward_method="guess"),
+        "agreements[0].disclosure.ward_method: unknown ward method 'guess'",
+    ),
+    (
+        lambda d: d["datasets"].append({**d["datasets"][0], "slug": "more-crime"}),
+        "datasets[1].indicators[0].slug: duplicate indicator",
+    ),
 ]
 
 

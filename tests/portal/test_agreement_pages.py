@@ -39,6 +39,7 @@ def form_data(**overrides):
         "min_denominator": "100",
         "zero_policy": "publish",
         "secondary": "on",
+        "ward_method": "sum_of_published",
         "starts_on": "2026-01-01",
         "ends_on": "2027-12-31",
         "review_on": "2026-12-01",

@@ -17,6 +17,16 @@ class ZeroPolicy(StrEnum):
     SUPPRESS_IF_CLASS_DISCLOSURE = "suppress_if_class_disclosure"
 
 
+class WardMethod(StrEnum):
+    """How wards (and other levels that do not nest in MSOAs) get their figures
+    (DISCLOSURE.md 6.2): by default only from already-published LSOA figures, which adds
+    no risk; opt-in, as totals inside the protected system itself (section 5.3 step C),
+    which shows more wards at the cost of more withheld cells."""
+
+    SUM_OF_PUBLISHED = "sum_of_published"
+    PROTECTED = "protected"
+
+
 _ZERO_STRICTNESS = {
     ZeroPolicy.PUBLISH: 0,
     ZeroPolicy.SUPPRESS_IF_CLASS_DISCLOSURE: 1,
@@ -36,6 +46,7 @@ class DisclosurePolicy:
     min_denominator: int = 100
     zero_policy: ZeroPolicy = ZeroPolicy.PUBLISH
     secondary: bool = True
+    ward_method: WardMethod = WardMethod.SUM_OF_PUBLISHED
 
     def problems(self) -> list[str]:
         """What is wrong with these numbers, as sentences naming the field (empty if none)."""
@@ -48,14 +59,16 @@ class DisclosurePolicy:
             found.append(f"min_denominator must be 0 or more, not {self.min_denominator}")
         return found
 
-    def strictness(self) -> tuple[int, int, int, int, int]:
-        """A key that orders policies from least to most strict, field by field."""
+    def strictness(self) -> tuple[int, int, int, int, int, int]:
+        """A key that orders policies from least to most strict, field by field
+        (wards from published LSOAs only is the stricter ward method)."""
         return (
             self.min_count,
             self.round_to,
             self.min_denominator,
             _ZERO_STRICTNESS[self.zero_policy],
             int(self.secondary),
+            int(self.ward_method is WardMethod.SUM_OF_PUBLISHED),
         )
 
     def describe(self) -> str:
@@ -65,4 +78,24 @@ class DisclosurePolicy:
         parts.append(f"rates need a denominator of {self.min_denominator}")
         parts.append(f"zeros: {self.zero_policy.value}")
         parts.append("secondary suppression on" if self.secondary else "secondary suppression off")
+        parts.append(
+            "wards from published LSOAs"
+            if self.ward_method is WardMethod.SUM_OF_PUBLISHED
+            else "wards in the protected system"
+        )
         return "; ".join(parts)
+
+
+# What the owning agency sees of its own data: nothing withheld, nothing rounded.
+UNPROTECTED = DisclosurePolicy(
+    min_count=0, round_to=0, min_denominator=0, zero_policy=ZeroPolicy.PUBLISH, secondary=False
+)
+
+
+def policy_key(policy: DisclosurePolicy) -> str:
+    """A stable, readable key: protected tables are kept per (release, policy)."""
+    return (
+        f"t{policy.min_count}-r{policy.round_to}-d{policy.min_denominator}-"
+        f"{policy.zero_policy.value}-{'s' if policy.secondary else 'n'}"
+        f"{'-wp' if policy.ward_method is WardMethod.PROTECTED else ''}"
+    )

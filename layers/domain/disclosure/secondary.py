@@ -237,6 +237,16 @@ def _local_fix_point(
                 changed = True
 
 
+def _relations_by_member(
+    relations: Sequence[tuple[str, tuple[str, ...]]],
+) -> dict[str, list[tuple[str, tuple[str, ...]]]]:
+    index: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for relation in relations:
+        for member in {relation[0], *relation[1]}:
+            index.setdefault(member, []).append(relation)
+    return index
+
+
 def _repair(
     failing: list[str],
     hidden: dict[str, Protection],
@@ -246,8 +256,9 @@ def _repair(
     """Step E: for each cell the audit failed, withhold the cheapest visible non-zero cell
     of a relation it belongs to (parts before totals). False when nothing could be done."""
     progressed = False
+    index = _relations_by_member(relations)
     for key in failing:
-        touching = [(t, p) for t, p in relations if key == t or key in p]
+        touching = index.get(key, [])
         candidates = sorted({m for t, p in touching for m in p if m != key})
         if _hide_cheapest(candidates, hidden, values):
             progressed = True
@@ -282,18 +293,18 @@ def _fail_closed(
     through withheld cells, so nothing in the failing component can be worked out."""
     queue = list(failing)
     seen: set[str] = set()
+    index = _relations_by_member(relations)
     while queue:
         key = queue.pop()
         if key in seen:
             continue
         seen.add(key)
-        for total, parts in relations:
-            if key == total or key in parts:
-                for member in (total, *parts):
-                    if member not in hidden:
-                        hidden[member] = Protection.FAILED_CLOSED
-                    if member not in seen:
-                        queue.append(member)
+        for total, parts in index.get(key, []):
+            for member in (total, *parts):
+                if member not in hidden:
+                    hidden[member] = Protection.FAILED_CLOSED
+                if member not in seen:
+                    queue.append(member)
     report.notes.append(
         f"failed closed: {len(seen)} cell(s) withheld after {report.rounds} repair round(s)"
     )

@@ -1,0 +1,261 @@
+"""Protect one (release, indicator, period) under one disclosure policy and finest level,
+once, and keep the result (DISCLOSURE.md section 4): the read path only ever serves
+these released cells.
+
+The published system: the dataset's own level (the units), each coarser level reached by
+an exact lookup, and the whole partnership. Wards and other best-fit levels come by
+default from published units only (`sum_of_published`); an agreement may opt in to put
+them inside the protected system instead (`ward_method: protected`). A cell withheld in
+the release this one replaced stays withheld (sticky), so two releases cannot be
+differenced. The owning agency's own view is the same table under `UNPROTECTED`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from layers import queries
+from layers.domain.disclosure.cells import Cell, Released, Status
+from layers.domain.disclosure.overlay import sum_of_published
+from layers.domain.disclosure.policy import DisclosurePolicy, WardMethod, policy_key
+from layers.domain.disclosure.primary import rate_protection
+from layers.domain.disclosure.secondary import Group, protect
+from layers.domain.levels import Level
+from layers.models import GeographyLevel, Indicator, Period, ProtectedTable, Release
+
+PARTNERSHIP = "partnership"
+PARTNERSHIP_CODE = "ALL"
+
+
+def key_of(level: str, code: str) -> str:
+    return f"{level}:{code}"
+
+
+def split_key(key: str) -> tuple[str, str]:
+    level, _, code = key.partition(":")
+    return level, code
+
+
+def _as_json(cell: Released) -> list[Any]:
+    return [
+        cell.value,
+        cell.status.value,
+        cell.reason.value if cell.reason else None,
+        cell.rounded_to,
+    ]
+
+
+def nest(
+    unit_level: str, codes: list[str], parents: Mapping[str, Mapping[str, str]], order: list[str]
+) -> list[Group]:
+    """Totals over the units, one group per area of each coarser level in `order` (fine to
+    coarse), and the partnership total over the coarsest. A level's groups are built
+    from the level below's groups wherever each of those lies wholly inside one parent
+    (MSOAs in districts), so the local rule sees the real nesting; otherwise from units."""
+    groups: list[Group] = []
+    below: dict[str, list[str]] = {key_of(unit_level, c): [c] for c in codes}
+    for slug in order:
+        of_unit = parents[slug]
+        parent_of_group: dict[str, str] = {}
+        for group_key, units in below.items():
+            found = {of_unit.get(u) for u in units}
+            if len(found) != 1 or None in found:
+                parent_of_group = {}
+                break
+            parent_of_group[group_key] = found.pop()  # type: ignore[assignment]
+        members: dict[str, list[str]] = {}
+        units_of: dict[str, list[str]] = {}
+        if parent_of_group:
+            for group_key, parent in sorted(parent_of_group.items()):
+                members.setdefault(parent, []).append(group_key)
+                units_of.setdefault(parent, []).extend(below[group_key])
+        else:
+            for unit in codes:
+                if unit in of_unit:
+                    members.setdefault(of_unit[unit], []).append(key_of(unit_level, unit))
+                    units_of.setdefault(of_unit[unit], []).append(unit)
+        groups += [Group(key_of(slug, code), tuple(kids)) for code, kids in sorted(members.items())]
+        below = {key_of(slug, code): units for code, units in units_of.items()}
+    groups.append(Group(key_of(PARTNERSHIP, PARTNERSHIP_CODE), tuple(sorted(below))))
+    return groups
+
+
+def _previous_withheld(
+    release: Release, indicator: Indicator, period: Period, key: str, finest: GeographyLevel
+) -> frozenset[str]:
+    earlier = (
+        ProtectedTable.objects.filter(
+            release__dataset_id=release.dataset_id,
+            release_id__lt=release.id,
+            indicator=indicator,
+            period=period,
+            policy_key=key,
+            finest_level=finest,
+        )
+        .order_by("-release_id")
+        .first()
+    )
+    if earlier is None:
+        return frozenset()
+    return frozenset(
+        key_of(level, code)
+        for level, cells in earlier.cells.items()
+        for code, cell in cells.items()
+        if cell[1] == Status.WITHHELD.value
+    )
+
+
+def protected_table(
+    *,
+    release: Release,
+    indicator: Indicator,
+    period: Period,
+    policy: DisclosurePolicy,
+    finest_level: GeographyLevel,
+) -> ProtectedTable:
+    """The released cells, computed on first request and kept per (release, policy)."""
+    key = policy_key(policy)
+    identity = {
+        "release": release,
+        "indicator": indicator,
+        "period": period,
+        "policy_key": key,
+        "finest_level": finest_level,
+    }
+    existing = ProtectedTable.objects.filter(**identity).first()
+    if existing is not None:
+        return existing
+    cells, protection, report = _compute(release, indicator, period, policy, finest_level, key)
+    try:
+        with transaction.atomic():
+            return ProtectedTable.objects.create(
+                **identity, cells=cells, protection=protection, report=report
+            )
+    except IntegrityError:  # another request computed the same table first: same result
+        return ProtectedTable.objects.get(**identity)
+
+
+def _compute(
+    release: Release,
+    indicator: Indicator,
+    period: Period,
+    policy: DisclosurePolicy,
+    finest_level: GeographyLevel,
+    key: str,
+) -> tuple[dict[str, dict[str, list[Any]]], dict[str, str], dict[str, Any]]:
+    level = release.dataset.level
+    finest = finest_level.as_domain()
+    codes = queries.area_codes(level)
+    data = queries.fetch_values(release.id, indicator.id, period.id)
+    units_published = not level.as_domain().is_finer_than(finest)
+    cells: dict[str, dict[str, list[Any]]] = {}
+    protection: dict[str, str] = {}
+    report: dict[str, Any] = {"policy": policy.describe(), "policy_key": key}
+
+    if not (indicator.measure == Indicator.Measure.COUNT and indicator.is_summable):
+        # Rates and percentages are judged on their numerator and denominator; ranks and
+        # scores are not counts of people and carry no small-number rule. None of them
+        # can be summed, so they are published at the dataset's own level only.
+        if units_published:
+            rows = {}
+            for code in codes:
+                released = _judge(code, data.get(code), indicator, policy)
+                rows[code] = _as_json(released)
+                if released.protection is not None:
+                    protection[key_of(level.slug, code)] = released.protection.value
+            cells[level.slug] = rows
+        report["note"] = f"{indicator.measure}: published at {level.slug} only"
+        return cells, protection, report
+
+    levels = {lv.slug: lv for lv in GeographyLevel.objects.all()}
+    exact = queries.exact_parents(level)
+    order = sorted(exact, key=lambda s: (levels[s].as_domain().rank, s))
+    groups = nest(level.slug, codes, exact, order)
+    wards = {
+        slug: mapping
+        for slug, mapping in queries.best_fit_parents(level).items()
+        if not levels[slug].as_domain().is_finer_than(finest)
+    }
+    protected_wards = policy.ward_method is WardMethod.PROTECTED and policy.secondary
+    overlays: list[Group] = []
+    if protected_wards:
+        for slug, mapping in sorted(wards.items()):
+            members: dict[str, list[str]] = {}
+            for unit, parent in sorted(mapping.items()):
+                members.setdefault(parent, []).append(key_of(level.slug, unit))
+            overlays += [Group(key_of(slug, c), tuple(m)) for c, m in sorted(members.items())]
+    coarsest = order[-1] if order else PARTNERSHIP
+    regions = [g.key for g in groups if split_key(g.key)[0] == coarsest]
+
+    units = {key_of(level.slug, c): data[c][0] if c in data else None for c in codes}
+    forced = _previous_withheld(release, indicator, period, key, finest_level)
+    if not units_published:
+        forced |= frozenset(units)  # known to no one: variables of the system, never shown
+    result = protect(
+        units, groups, policy, forced_hidden=forced, overlays=overlays, regions=regions
+    )
+    if protected_wards and result.report.n_failed_closed:
+        # Fail closed on the overlay level, not the whole table (DISCLOSURE.md 4 step 5,
+        # suppress_level): protect without wards, then give wards only from published units.
+        protected_wards = False
+        result = protect(units, groups, policy, forced_hidden=forced)
+        report["ward_method"] = (
+            "wards in the protected system did not converge: wards given from published "
+            "units only (sum_of_published)"
+        )
+    report |= {
+        k: (None if isinstance(v, float) and v == float("inf") else v)  # "unbounded"
+        for k, v in asdict(result.report).items()
+    }
+    published = {s for s in order if not levels[s].as_domain().is_finer_than(finest)}
+    published |= {PARTNERSHIP, *(wards if protected_wards else ())}
+    if units_published:
+        published.add(level.slug)
+    for cell_key, cell in result.cells.items():
+        slug, code = split_key(cell_key)
+        if slug in published:
+            cells.setdefault(slug, {})[code] = _as_json(cell)
+            if cell.protection is not None:
+                protection[cell_key] = cell.protection.value
+    if units_published and not protected_wards:
+        unit_cells = {
+            split_key(k)[1]: c for k, c in result.cells.items() if split_key(k)[0] == level.slug
+        }
+        for slug, mapping in wards.items():
+            parts: dict[str, list[str]] = {}
+            for unit, parent in mapping.items():
+                parts.setdefault(parent, []).append(unit)
+            for code, cell in sum_of_published(unit_cells, parts).items():
+                cells.setdefault(slug, {})[code] = _as_json(cell)
+    return cells, protection, report
+
+
+def _judge(
+    code: str,
+    row: tuple[float | None, float | None, float | None] | None,
+    indicator: Indicator,
+    policy: DisclosurePolicy,
+) -> Released:
+    if row is None or row[0] is None:
+        return Released.no_data(code)
+    value, numerator, denominator = row
+    if indicator.measure in (Indicator.Measure.RATE, Indicator.Measure.PERCENTAGE):
+        reason = rate_protection(Cell(code, value, numerator, denominator), policy)
+        if reason is not None:
+            return Released.withheld(code, reason)
+    return Released.shown(code, value, None)
+
+
+def published_levels(indicator: Indicator, dataset_level: GeographyLevel) -> list[Level]:
+    """Levels an indicator can be read at: its own, and for summable counts every coarser
+    level reached by an exact or best-fit lookup (fine to coarse)."""
+    own = dataset_level.as_domain()
+    if not (indicator.measure == Indicator.Measure.COUNT and indicator.is_summable):
+        return [own]
+    slugs = set(queries.exact_parents(dataset_level)) | set(queries.best_fit_parents(dataset_level))
+    others = [lv.as_domain() for lv in GeographyLevel.objects.filter(slug__in=slugs)]
+    return [own, *sorted(others, key=lambda lv: (lv.rank, lv.slug))]
