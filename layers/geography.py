@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from layers import queries
 from layers.domain.errors import ParamError
 from layers.models import Agency, Area, CustomArea, GeographyLevel
 from layers.sqlfile import load_statements
@@ -59,3 +60,16 @@ def save_custom_area(
     refresh_custom_area_unions([custom.id])
     custom.refresh_from_db()
     return custom
+
+
+def area_geometry(
+    level: GeographyLevel, codes: list[str], *, simplify: float = 20.0, precision: int = 5
+) -> dict[str, str]:
+    """GeoJSON geometry text (lon/lat) of areas of one level, simplified to `simplify`
+    metres (0: exact) with `precision` decimal places. Public boundaries only."""
+    return queries.fetch_geometry(level.id, codes, simplify=simplify, precision=precision)
+
+
+def codes_within(level: GeographyLevel, code: str) -> set[str] | None:
+    """Codes of `level` inside the area `code` (any level), None for an unknown code."""
+    return queries.codes_within(level, code)

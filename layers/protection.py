@@ -40,7 +40,7 @@ def split_key(key: str) -> tuple[str, str]:
     return level, code
 
 
-def _as_json(cell: Released) -> list[Any]:
+def as_cell(cell: Released) -> list[Any]:
     return [
         cell.value,
         cell.status.value,
@@ -164,7 +164,7 @@ def _compute(
             rows = {}
             for code in codes:
                 released = _judge(code, data.get(code), indicator, policy)
-                rows[code] = _as_json(released)
+                rows[code] = as_cell(released)
                 if released.protection is not None:
                     protection[key_of(level.slug, code)] = released.protection.value
             cells[level.slug] = rows
@@ -218,7 +218,7 @@ def _compute(
     for cell_key, cell in result.cells.items():
         slug, code = split_key(cell_key)
         if slug in published:
-            cells.setdefault(slug, {})[code] = _as_json(cell)
+            cells.setdefault(slug, {})[code] = as_cell(cell)
             if cell.protection is not None:
                 protection[cell_key] = cell.protection.value
     if units_published and not protected_wards:
@@ -230,7 +230,7 @@ def _compute(
             for unit, parent in mapping.items():
                 parts.setdefault(parent, []).append(unit)
             for code, cell in sum_of_published(unit_cells, parts).items():
-                cells.setdefault(slug, {})[code] = _as_json(cell)
+                cells.setdefault(slug, {})[code] = as_cell(cell)
     return cells, protection, report
 
 

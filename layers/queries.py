@@ -134,3 +134,55 @@ def best_fit_parents(level: GeographyLevel) -> dict[str, dict[str, str]]:
     ):
         out.setdefault(parent_slug, {})[child] = parent
     return out
+
+
+_PERIODS_OF_RELEASE = (Path(__file__).parent / "sql" / "periods_of_release.sql").read_text()
+
+
+def fetch_period_ids(release_id: int, indicator_id: int) -> list[int]:
+    """The periods one release holds values for, for one indicator."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _PERIODS_OF_RELEASE, {"release_id": release_id, "indicator_id": indicator_id}
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def area_names(level: GeographyLevel) -> dict[str, str]:
+    """Area code -> name for every area of a level, in code order."""
+    return dict(
+        Area.objects.filter(level=level).order_by("gss_code").values_list("gss_code", "name")
+    )
+
+
+def codes_within(level: GeographyLevel, code: str) -> set[str] | None:
+    """Codes of `level` inside the area `code` (any level): the area itself, or its
+    children along any lookup. None when no area carries that code."""
+    if not Area.objects.filter(gss_code=code).exists():
+        return None
+    if Area.objects.filter(level=level, gss_code=code).exists():
+        return {code}
+    return set(
+        Lookup.objects.filter(child_level=level, parent_code=code)
+        .exclude(method=Lookup.Method.EDITION_CHANGE)
+        .values_list("child_code", flat=True)
+    )
+
+
+_AREA_GEOMETRY = (Path(__file__).parent / "sql" / "area_geometry.sql").read_text()
+
+
+def fetch_geometry(
+    level_id: int,
+    codes: list[str],
+    *,
+    simplify: float,
+    precision: int,
+) -> dict[str, str]:
+    """Area code -> GeoJSON geometry text (lon/lat) for the given codes of one level."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _AREA_GEOMETRY,
+            {"level_id": level_id, "codes": codes, "simplify": simplify, "precision": precision},
+        )
+        return dict(cursor.fetchall())

@@ -1,10 +1,23 @@
 from __future__ import annotations
 
 from django.urls import path
+from django.views.decorators.gzip import gzip_page
 
-from api.v1 import releases
+from api.v1 import catalogue, releases, values
 
+# Figures travel compressed (gzip_page); pages with CSRF tokens are left alone (BREACH).
 urlpatterns = [
+    path("levels/", gzip_page(catalogue.Levels.as_view()), name="api-levels"),
+    path("areas/", gzip_page(catalogue.Areas.as_view()), name="api-areas"),
+    path("areas/<str:code>/", gzip_page(catalogue.AreaDetail.as_view()), name="api-area"),
+    path("datasets/", gzip_page(catalogue.Datasets.as_view()), name="api-datasets"),
+    path("indicators/", gzip_page(catalogue.Indicators.as_view()), name="api-indicators"),
+    path(
+        "indicators/<slug:slug>/values/",
+        gzip_page(values.IndicatorValues.as_view()),
+        name="api-values",
+    ),
+    path("agreements/mine/", catalogue.MyAgreements.as_view(), name="api-my-agreements"),
     path(
         "datasets/<slug:slug>/releases/",
         releases.DatasetReleases.as_view(),

@@ -105,6 +105,7 @@ class Decision:
     agreement_ref: str | None = None
     agreement_version: int | None = None
     policy: DisclosurePolicy | None = None
+    finest_level: Level | None = None
 
     @property
     def disclosure_applies(self) -> bool:
@@ -212,6 +213,7 @@ def decide(
             agreement_ref=grant.agreement_ref,
             agreement_version=grant.version,
             policy=grant.policy,
+            finest_level=grant.finest_level,
         )
     if closest is not None:
         return Decision(allowed=False, reason=closest[2])
@@ -242,3 +244,51 @@ def may_read_releases(viewer: Viewer, dataset: DatasetRef) -> bool:
         m.agency_id == dataset.owner_agency_id and m.role in RELEASE_READING_ROLES
         for m in viewer.memberships
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    """What one agreement (or ownership, when `agreement_ref` is None) lets a viewer do
+    with a dataset today: for the catalogue a caller browses before asking."""
+
+    agreement_ref: str | None
+    uses: frozenset[Use]
+    purposes: frozenset[str]
+    finest_level: Level | None
+    ends_on: date | None
+
+
+def permissions(
+    *, viewer: Viewer, dataset: DatasetRef, on: date, grants: Iterable[Grant]
+) -> list[Permission]:
+    """Every way `viewer` may read `dataset` on `on`, by the rules of `decide` short of
+    the use, purpose and level of one request (those are listed instead)."""
+    if any(m.agency_id == dataset.owner_agency_id for m in viewer.memberships):
+        return [Permission(None, frozenset(Use), frozenset(), None, None)]
+    out = []
+    for grant in sorted(grants, key=lambda g: (g.agreement_ref, g.version)):
+        if dataset.id not in grant.dataset_ids:
+            continue
+        if any(
+            m.agency_id in grant.recipient_agency_ids
+            and _first_failure(
+                grant,
+                m,
+                level=grant.finest_level,
+                use=next(iter(grant.uses), Use.MAP),
+                purpose=next(iter(sorted(grant.purposes)), None),
+                on=on,
+            )
+            is None
+            for m in viewer.memberships
+        ):
+            out.append(
+                Permission(
+                    grant.agreement_ref,
+                    grant.uses,
+                    grant.purposes,
+                    grant.finest_level,
+                    grant.ends_on,
+                )
+            )
+    return out

@@ -1,0 +1,84 @@
+"""The catalogue a caller may use: datasets and indicators with the levels, periods and
+uses their agreements allow today, and the agreements that name the caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from layers import queries
+from layers.domain.access import Permission, permissions
+from layers.models import Dataset, Release
+from layers.protection import published_levels
+from layers.read import periods_of
+
+
+def dataset_permissions(user: Any) -> list[tuple[Dataset, list[Permission]]]:
+    """Datasets the caller may read in some way today, each with how (by slug)."""
+    viewer = queries.viewer_for(user)
+    today = timezone.localdate()
+    out = []
+    for dataset in Dataset.objects.select_related("owner", "level").order_by("slug"):
+        ref = queries.dataset_ref(dataset)
+        found = permissions(
+            viewer=viewer, dataset=ref, on=today, grants=queries.grants_for(viewer, ref)
+        )
+        if found:
+            out.append((dataset, found))
+    return out
+
+
+def indicator_entries(dataset: Dataset, granted: list[Permission]) -> list[dict[str, Any]]:
+    """Each indicator of a readable dataset with its levels, periods and uses."""
+    release = Release.objects.filter(dataset=dataset, status=Release.Status.PUBLISHED).first()
+    uses = sorted({u.value for p in granted for u in p.uses})
+    out = []
+    for indicator in dataset.indicators.order_by("slug"):
+        levels = [
+            lv.slug
+            for lv in published_levels(indicator, dataset.level)
+            if any(p.finest_level is None or not lv.is_finer_than(p.finest_level) for p in granted)
+        ]
+        periods = [p.code for p in periods_of(release, indicator)] if release else []
+        out.append(
+            {
+                "indicator": indicator,
+                "levels": levels,
+                "periods": periods,
+                "uses": uses,
+                "release": release,
+            }
+        )
+    return out
+
+
+def agreements_of(user: Any) -> list[dict[str, Any]]:
+    """The current version of every agreement naming one of the caller's agencies, with
+    what it grants the caller today (nothing, when it is not in force for their role)."""
+    viewer = queries.viewer_for(user)
+    agencies = [m.agency_id for m in viewer.memberships]
+    today = timezone.localdate()
+    versions = (
+        queries.current_versions()
+        .filter(recipients__id__in=agencies)
+        .select_related("agreement", "agreement__provider", "finest_level")
+        .prefetch_related("datasets", "recipients")
+        .distinct()
+        .order_by("agreement__reference")
+    )
+    out = []
+    for version in versions:
+        grant = queries.grant_of(version)
+        in_force = {
+            ds.slug: bool(
+                permissions(
+                    viewer=viewer, dataset=queries.dataset_ref(ds), on=today, grants=[grant]
+                )
+            )
+            for ds in version.datasets.all()
+        }
+        out.append(
+            {"version": version, "grants_you": any(in_force.values()), "datasets": sorted(in_force)}
+        )
+    return out
