@@ -81,8 +81,8 @@ lint: venv
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
-bench-tiles: setup
+bench-tiles: demo-data
 	$(PY) tests/bench/bench_tiles.py
 
-bench-ingest: setup
+bench-ingest: demo-data
 	$(PY) tests/bench/bench_ingest.py --rows 1000000

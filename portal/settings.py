@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.postgres",
     "rest_framework",
+    "drf_spectacular",
     "layers",
     "ingest",
     "portal",
@@ -128,6 +129,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
+    ("vendor/swagger-ui-dist", BASE_DIR / "node_modules" / "swagger-ui-dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -203,6 +205,25 @@ REST_FRAMEWORK = {
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env_str("API_THROTTLE_RATE", default="600/minute")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# OpenAPI 3 at /api/v1/schema/, interactive docs at /api/v1/docs/ with Swagger UI from
+# npm (node_modules/swagger-ui-dist through staticfiles): no CDN, works offline.
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Common Ground API",
+    "VERSION": "1",
+    "DESCRIPTION": (
+        "Indicator values on shared boundary geographies, released under data sharing "
+        "agreements with small-area disclosure control. Authenticate with "
+        "`Authorization: Token <token>` (python manage.py issue_token USERNAME). Withheld "
+        "figures are `null` with marker `[c]`; areas with no data are `null` with `[x]`, "
+        "never 0. Errors are application/problem+json."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": f"/{STATIC_URL.lstrip('/')}vendor/swagger-ui-dist",
+    "SWAGGER_UI_FAVICON_HREF": f"/{STATIC_URL.lstrip('/')}vendor/swagger-ui-dist/favicon-32x32.png",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 if not DEBUG:

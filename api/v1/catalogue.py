@@ -8,11 +8,14 @@ from typing import Any
 
 from django.contrib.gis.geos import Polygon
 from django.db.models import Count, Q
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.v1 import params
+from api.v1.schema import LEVEL, PRECISION, SIMPLIFY, WITHIN, document
+from api.v1.schema import Q as QUERY
 from layers.catalogue import agreements_of, dataset_permissions, indicator_entries
 from layers.domain.errors import NotFound, ParamError
 from layers.geography import area_geometry, codes_within
@@ -25,6 +28,9 @@ PAGE_SIZE = 500
 class Levels(APIView):
     """Every geography level, fine to coarse, with how many areas are loaded."""
 
+    @document(
+        "Geography levels, fine to coarse, with the number of areas loaded", operation_id="levels"
+    )
     def get(self, request: Request) -> Response:
         levels = GeographyLevel.objects.annotate(n_areas=Count("areas")).order_by("id")
         items = sorted(
@@ -80,6 +86,21 @@ def _page_url(request: Request, page: int) -> str:
 class Areas(APIView):
     """Areas of one level as a GeoJSON FeatureCollection, a page at a time."""
 
+    @document(
+        "Areas of one level as a GeoJSON FeatureCollection, paged",
+        operation_id="areas",
+        parameters=[
+            LEVEL,
+            WITHIN,
+            OpenApiParameter("bbox", str, QUERY, description="minlon,minlat,maxlon,maxlat"),
+            OpenApiParameter("q", str, QUERY, description="name contains, or code starts with"),
+            OpenApiParameter("page", int, QUERY),
+            OpenApiParameter("page_size", int, QUERY, description="1-500, default 100"),
+            SIMPLIFY,
+            PRECISION,
+        ],
+        errors=(400,),
+    )
     def get(self, request: Request) -> Response:
         level = level_named(params.required(request, "level"))
         areas = Area.objects.filter(level=level).select_related("level").order_by("gss_code")
@@ -127,6 +148,12 @@ class Areas(APIView):
 class AreaDetail(APIView):
     """One area by its GSS code, as a GeoJSON Feature."""
 
+    @document(
+        "One area by GSS code, as a GeoJSON Feature",
+        operation_id="area",
+        parameters=[SIMPLIFY, PRECISION],
+        errors=(400, 404),
+    )
     def get(self, request: Request, code: str) -> Response:
         area = Area.objects.select_related("level").filter(gss_code=code).order_by("level_id")
         found = area.first()
@@ -151,6 +178,10 @@ class AreaDetail(APIView):
 class Datasets(APIView):
     """Datasets the caller may read, each with its indicators' levels, periods and uses."""
 
+    @document(
+        "Datasets you may read, with each indicator's permitted levels, periods and uses",
+        operation_id="datasets",
+    )
     def get(self, request: Request) -> Response:
         out = []
         for dataset, granted in dataset_permissions(request.user):
@@ -200,6 +231,11 @@ def _indicator(entry: dict[str, Any]) -> dict[str, Any]:
 class Indicators(APIView):
     """Every indicator the caller may read, flat, with levels, periods and uses."""
 
+    @document(
+        "Indicators you may read, with permitted levels, periods and uses",
+        operation_id="indicators",
+        parameters=[OpenApiParameter("theme", str, QUERY)],
+    )
     def get(self, request: Request) -> Response:
         theme = request.query_params.get("theme")
         out = [
@@ -214,6 +250,10 @@ class Indicators(APIView):
 class MyAgreements(APIView):
     """The agreements naming the caller's agencies: what each gives them, until when."""
 
+    @document(
+        "Agreements naming your agencies: what each gives you, and until when",
+        operation_id="my_agreements",
+    )
     def get(self, request: Request) -> Response:
         out = []
         for item in agreements_of(request.user):

@@ -8,12 +8,14 @@ from typing import Any
 
 from celery.result import EagerResult
 from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.v1.errors import problem
+from api.v1.schema import RELEASE_UPLOAD, document
 from ingest.tasks import ingest_upload
 from layers.models import Dataset, Release
 from layers.releases import can_publish, readable_releases
@@ -42,6 +44,13 @@ def release_json(release: Release) -> dict[str, Any]:
 class DatasetReleases(APIView):
     parser_classes = (MultiPartParser, FormParser)
 
+    @document(
+        "Upload a release of one of your agency's datasets (data stewards, service accounts)",
+        operation_id="release_upload",
+        request={"multipart/form-data": RELEASE_UPLOAD},
+        errors=(400, 403, 404, 422),
+        more={201: OpenApiTypes.OBJECT},
+    )
     def post(self, request: Request, slug: str) -> Response:
         dataset = Dataset.objects.filter(slug=slug).first()
         if dataset is None or not can_publish(request.user, dataset):
@@ -105,6 +114,7 @@ class DatasetReleases(APIView):
 
 
 class ReleaseDetail(APIView):
+    @document("One release and its validation report", operation_id="release", errors=(404,))
     def get(self, request: Request, release_id: int) -> Response:
         release = readable_releases(request.user).filter(id=release_id).first()
         if release is None:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 from django.views.decorators.gzip import gzip_page
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from api.v1 import catalogue, releases, values
 
@@ -24,4 +25,10 @@ urlpatterns = [
         name="api-dataset-releases",
     ),
     path("releases/<int:release_id>/", releases.ReleaseDetail.as_view(), name="api-release"),
+    path("schema/", SpectacularAPIView.as_view(api_version="1"), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        name="api-docs",
+    ),
 ]

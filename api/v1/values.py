@@ -15,6 +15,17 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.v1 import params
+from api.v1.schema import (
+    FORMAT,
+    LEVEL,
+    PERIOD,
+    PRECISION,
+    PURPOSE,
+    SIMPLIFY,
+    VALUES,
+    WITHIN,
+    document,
+)
 from layers.domain.access import Use
 from layers.geography import area_geometry
 from layers.read import CUSTOM, ReleasedTable, level_named, read_values
@@ -152,6 +163,13 @@ def values_geojson(table: ReleasedTable, request: Request) -> dict[str, Any]:
 class IndicatorValues(APIView):
     """The released figures of one indicator at one level and period."""
 
+    @document(
+        "Released values of one indicator at one level and period (JSON, CSV or GeoJSON)",
+        operation_id="indicator_values",
+        parameters=[LEVEL, PERIOD, WITHIN, PURPOSE, FORMAT, SIMPLIFY, PRECISION],
+        ok=VALUES,
+        errors=(400, 403, 404),
+    )
     def get(self, request: Request, slug: str) -> Any:
         fmt = params.output_format(request)
         table = read_values(

@@ -1,0 +1,160 @@
+"""OpenAPI descriptions of the v1 endpoints (drf-spectacular): parameters, response
+shapes and the problem+json errors each can give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers
+
+Q = OpenApiParameter.QUERY
+
+PROBLEM = inline_serializer(
+    name="Problem",
+    fields={
+        "type": serializers.CharField(),
+        "title": serializers.CharField(),
+        "status": serializers.IntegerField(),
+        "detail": serializers.CharField(),
+        "parameter": serializers.CharField(required=False, allow_null=True),
+        "reason": serializers.CharField(
+            required=False, help_text="403: why access was refused (e.g. level_too_fine)"
+        ),
+    },
+)
+
+
+def problem(text: str) -> OpenApiResponse:
+    return OpenApiResponse(PROBLEM, description=text)
+
+
+ERRORS = {
+    400: problem("a parameter is malformed or out of range; `parameter` names it"),
+    401: problem("no valid token or session"),
+    429: problem("too many requests for this token; see Retry-After"),
+}
+
+LEVEL = OpenApiParameter(
+    "level",
+    str,
+    Q,
+    required=True,
+    description="level slug from /levels/ (e.g. lsoa21), or `custom`",
+)
+WITHIN = OpenApiParameter(
+    "within", str, Q, description="GSS code of an area (any level): only areas inside it"
+)
+SIMPLIFY = OpenApiParameter(
+    "simplify", float, Q, description="outline simplification in metres, 0 = exact (0-5000)"
+)
+PRECISION = OpenApiParameter("precision", int, Q, description="decimal places of coordinates (1-8)")
+PURPOSE = OpenApiParameter(
+    "purpose",
+    str,
+    Q,
+    description="the purpose of the read, one the agreement lists (default: the "
+    "session's, or the service account's default purpose)",
+)
+FORMAT = OpenApiParameter(
+    "format",
+    str,
+    Q,
+    enum=["json", "csv", "geojson"],
+    description="output format (also chosen by the Accept header)",
+)
+PERIOD = OpenApiParameter(
+    "period", str, Q, description="e.g. 2024, 2024/25, 2024-Q3, 2024-03 (default: latest)"
+)
+
+ROWS = inline_serializer(
+    many=True,
+    name="ReleasedValue",
+    fields={
+        "area_code": serializers.CharField(),
+        "area_name": serializers.CharField(),
+        "value": serializers.FloatField(allow_null=True),
+        "status": serializers.ChoiceField(["shown", "withheld", "no_data"]),
+        "marker": serializers.CharField(allow_null=True, help_text="[c] withheld, [x] no data"),
+        "rounded_to": serializers.IntegerField(allow_null=True),
+    },
+)
+VALUES = inline_serializer(
+    name="ReleasedValues",
+    fields={
+        "indicator": serializers.DictField(),
+        "level": serializers.CharField(),
+        "period": serializers.DictField(),
+        "periods": serializers.ListField(child=serializers.CharField()),
+        "release": serializers.DictField(),
+        "access": serializers.ChoiceField(["own_agency", "agreement"]),
+        "agreement": serializers.DictField(allow_null=True),
+        "policy": serializers.DictField(allow_null=True),
+        "count": serializers.IntegerField(),
+        "n_withheld": serializers.IntegerField(),
+        "notes": serializers.ListField(child=serializers.CharField()),
+        "values": ROWS,
+    },
+)
+
+
+class TokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "api.v1.auth.BearerTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Token <token>`, from python manage.py issue_token USERNAME",
+        }
+
+
+RELEASE_UPLOAD = inline_serializer(
+    name="ReleaseUpload",
+    fields={
+        "file": serializers.FileField(help_text="CSV, XLSX, GeoJSON, GeoPackage or zip"),
+        "period": serializers.CharField(required=False),
+        "indicator": serializers.CharField(required=False),
+        "edition_method": serializers.CharField(required=False),
+        "skip_unknown_areas": serializers.BooleanField(required=False),
+        "dry_run": serializers.BooleanField(required=False),
+    },
+)
+
+
+def document(
+    summary: str,
+    *,
+    operation_id: str,
+    parameters: list[Any] | None = None,
+    ok: Any = OpenApiTypes.OBJECT,
+    errors: tuple[int, ...] = (),
+    request: Any = None,
+    more: dict[int, Any] | None = None,
+) -> Any:
+    """extend_schema with our shared error responses."""
+    responses: dict[int, Any] = {200: ok, 401: ERRORS[401], 429: ERRORS[429], **(more or {})}
+    for code in errors:
+        responses[code] = ERRORS.get(code) or problem(
+            {
+                403: "no agreement allows this read; `reason` says why",
+                404: "no such thing, or none you may see",
+                422: "the file was rejected: the report names each row, column and rule",
+            }[code]
+        )
+    return extend_schema(
+        summary=summary,
+        operation_id=operation_id,
+        request=request,
+        parameters=parameters or [],
+        responses=responses,
+    )
