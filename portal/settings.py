@@ -18,8 +18,11 @@ from portal.env import env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-DEBUG = env_bool("DEBUG", default=False)
 _database_url = env_secret("DATABASE_URL")
+# Development by default only on the checkout's own private database (made by `make
+# setup`), so `.venv/bin/python manage.py ...` works there with no extra settings. A
+# deployment names its DATABASE_URL and so starts with DEBUG off unless told otherwise.
+DEBUG = env_bool("DEBUG", default=_database_url is None and devdb.STATE_DIR.is_dir())
 
 if DEBUG:
     SECRET_KEY = env_secret("SECRET_KEY") or "insecure-development-key-debug-only"

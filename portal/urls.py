@@ -2,14 +2,19 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from portal.pages import accounts, agreements, tiles, uploads
 from portal.pages import map as map_pages
 
 urlpatterns = [
     path("", map_pages.index, name="map"),
-    path("tiles/<slug:level>/<int:z>/<int:x>/<int:y>.mvt", tiles.tile, name="tile"),
+    # Signed numbers, so a negative z/x/y reaches the view and gets its 400.
+    re_path(
+        r"^tiles/(?P<level>[-\w]+)/(?P<z>-?\d+)/(?P<x>-?\d+)/(?P<y>-?\d+)\.mvt$",
+        tiles.tile,
+        name="tile",
+    ),
     path("login/", accounts.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("purpose/", accounts.purpose, name="purpose"),

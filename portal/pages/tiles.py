@@ -14,9 +14,9 @@ MVT = "application/vnd.mapbox-vector-tile"
 
 
 @require_GET
-def tile(request: HttpRequest, level: str, z: int, x: int, y: int) -> HttpResponse:
-    try:
-        found = boundary_tile(level, z, x, y)
+def tile(request: HttpRequest, level: str, z: str, x: str, y: str) -> HttpResponse:
+    try:  # z, x, y are signed digits (urls.py), so a negative one gets a 400 here
+        found = boundary_tile(level, int(z), int(x), int(y))
     except DomainError as error:
         return problem_for(error)
     # The boundary version changes on every load, so (version, level, z/x/y) names the

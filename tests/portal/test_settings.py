@@ -36,7 +36,7 @@ def check_settings(**env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_settings_refuse_to_start_without_debug_and_secrets():
-    result = check_settings()
+    result = check_settings(DEBUG="0")
     assert result.returncode != 0
     assert "DEBUG is off, so these must be set: SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL" in (
         result.stderr
@@ -44,7 +44,7 @@ def test_settings_refuse_to_start_without_debug_and_secrets():
 
 
 def test_settings_name_only_what_is_missing():
-    result = check_settings(SECRET_KEY="x" * 50, ALLOWED_HOSTS="portal.example.org")
+    result = check_settings(DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="portal.example.org")
     assert result.returncode != 0
     assert "must be set: DATABASE_URL." in result.stderr
 
@@ -94,3 +94,16 @@ def test_devdb_notices_a_folder_the_server_user_cannot_enter():
         assert devdb._server_user_can_enter(closed / "inner")
     finally:
         shutil.rmtree(closed)
+
+
+def test_manage_py_needs_no_settings_on_the_checkouts_private_database():
+    # `make setup` made .pg/ (the private cluster): development defaults apply there.
+    result = check_settings()
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "commonground"
+
+
+def test_a_deployment_with_a_database_url_starts_with_debug_off():
+    result = check_settings(DATABASE_URL="postgres://u:p@db.example.org:5432/portal")
+    assert result.returncode != 0
+    assert "must be set: SECRET_KEY, ALLOWED_HOSTS" in result.stderr

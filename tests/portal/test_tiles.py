@@ -139,8 +139,11 @@ def test_tile_of_an_unknown_level_is_400_naming_the_known_ones(client):
     assert "lsoa11" in response.json()["detail"]
 
 
-def test_tile_url_with_negative_numbers_is_not_found(client):
-    assert client.get("/tiles/lsoa11/-1/0/0.mvt").status_code == 404
+@pytest.mark.parametrize("zxy", ["-1/0/0", "12/-5/1341", "12/2035/-1"])
+def test_tile_with_negative_numbers_is_400(client, zxy):
+    response = client.get(f"/tiles/lsoa11/{zxy}.mvt")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/problem+json"
 
 
 def test_tile_refuses_post(client):
