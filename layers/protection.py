@@ -256,6 +256,6 @@ def published_levels(indicator: Indicator, dataset_level: GeographyLevel) -> lis
     own = dataset_level.as_domain()
     if not (indicator.measure == Indicator.Measure.COUNT and indicator.is_summable):
         return [own]
-    slugs = set(queries.exact_parents(dataset_level)) | set(queries.best_fit_parents(dataset_level))
+    slugs = queries.parent_level_slugs(dataset_level)
     others = [lv.as_domain() for lv in GeographyLevel.objects.filter(slug__in=slugs)]
     return [own, *sorted(others, key=lambda lv: (lv.rank, lv.slug))]

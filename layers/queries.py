@@ -186,3 +186,13 @@ def fetch_geometry(
             {"level_id": level_id, "codes": codes, "simplify": simplify, "precision": precision},
         )
         return dict(cursor.fetchall())
+
+
+def parent_level_slugs(level: GeographyLevel) -> set[str]:
+    """Levels a lookup links `level` to (exact or best fit), without loading the rows."""
+    return set(
+        Lookup.objects.filter(child_level=level)
+        .exclude(method=Lookup.Method.EDITION_CHANGE)
+        .values_list("parent_level__slug", flat=True)
+        .distinct()
+    )
