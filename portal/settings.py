@@ -162,6 +162,15 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # Boundary tiles: served from pre-simplified copies; a versioned URL may be cached for long.
 TILE_MAX_AGE = env_int("TILE_MAX_AGE", 365 * 24 * 3600)
 TILE_UNVERSIONED_MAX_AGE = env_int("TILE_UNVERSIONED_MAX_AGE", 300)
+# Rendered boundary tiles are kept on disk by level, boundary version and z/x/y
+# (layers.tilecache); TILE_CACHE_DIR=off turns the cache off. After a boundary load the
+# background worker warms zooms TILE_WARM_MIN_ZOOM..TILE_WARM_MAX_ZOOM of the level (by
+# default only where a real worker runs: with REDIS_URL set).
+_tile_cache = env_str("TILE_CACHE_DIR")
+TILE_CACHE_DIR = "" if _tile_cache == "off" else (_tile_cache or str(BASE_DIR / "var" / "tiles"))
+TILE_WARM_ON_LOAD = env_bool("TILE_WARM_ON_LOAD", default=bool(env_str("REDIS_URL")))
+TILE_WARM_MIN_ZOOM = env_int("TILE_WARM_MIN_ZOOM", 6)
+TILE_WARM_MAX_ZOOM = env_int("TILE_WARM_MAX_ZOOM", 12)
 
 # Where uploaded and loaded files are kept (content-addressed by sha256).
 FILE_STORE = Path(env_str("FILE_STORE") or BASE_DIR / "var" / "files")
