@@ -13,7 +13,7 @@ export SHARED_DATA
 # The venv is rebuilt when the pinned dependencies change.
 DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 
-.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint bench-tiles bench-ingest national
+.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint bench-tiles bench-ingest national bench-tiles-national
 
 help:
 	@echo "make demo       set up everything, load the demo data, serve http://127.0.0.1:8000"
@@ -101,3 +101,6 @@ national: setup
 	COMMONGROUND_DB=$(NATIONAL_DB) $(PY) manage.py migrate --no-input -v 0
 	COMMONGROUND_DB=$(NATIONAL_DB) $(PY) manage.py generate_national --seed $(NATIONAL_SEED) \
 		--password $(DEMO_PASSWORD) --commit $(NATIONAL_ARGS)
+
+bench-tiles-national: national
+	COMMONGROUND_DB=$(NATIONAL_DB) $(PY) tests/bench/bench_tiles_national.py

@@ -160,3 +160,16 @@ def test_generate_national_dry_run_writes_nothing() -> None:
 def test_generate_national_rejects_bad_options(option: str, value: float) -> None:
     with pytest.raises(CommandError, match=f"--{option} must be"):
         call_command("generate_national", seed=1, **{option: value}, stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_generate_national_twice_does_nothing_the_second_time(settings, tmp_path) -> None:
+    settings.FILE_STORE = tmp_path / "store"
+    args = {"seed": 2, "scale": 0.003, "without_oas": True, "commit": True}
+    call_command("generate_national", **args, stdout=StringIO())
+    version = GeographyLevel.objects.get(slug="lsoa21").boundary_version
+    out = StringIO()
+    call_command("generate_national", **args, stdout=out)
+    assert "already here" in out.getvalue()
+    assert GeographyLevel.objects.get(slug="lsoa21").boundary_version == version
+    assert Release.objects.filter(dataset__slug="synthetic-crime").count() == 1

@@ -157,6 +157,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--password", help="password for the synthetic users created now")
         parser.add_argument("--commit", action="store_true", help="write (default: dry run)")
+        parser.add_argument("--force", action="store_true", help="generate again even if done")
 
     def say(self, text: str) -> None:
         self.stdout.write(f"[{time.perf_counter() - self.started:6.1f} s] {text}")
@@ -168,8 +169,17 @@ class Command(BaseCommand):
             raise CommandError(f"--scale must be in (0, 1], not {scale}")
         if not 1 <= options["periods"] <= 60:
             raise CommandError(f"--periods must be 1 to 60, not {options['periods']}")
+        signature = f"{SOURCE}, seed {options['seed']}, scale {scale:g}" + (
+            ", without OAs" if options["without_oas"] else ""
+        )
         if options["commit"]:
             self.refuse_real_boundaries()
+            done = GeographyLevel.objects.filter(slug="lsoa21").values_list(
+                "boundary_source", flat=True
+            )
+            if not options["force"] and list(done) == [signature]:
+                self.stdout.write(f"{signature}: already here, nothing to do (--force redoes it)")
+                return
         geography = generate(
             seed=options["seed"],
             scale=scale,
@@ -180,7 +190,7 @@ class Command(BaseCommand):
         if not options["commit"]:
             self.say(f"dry run: {counted}; nothing written (add --commit)")
             return
-        self.write_geography(geography, options["seed"])
+        self.write_geography(geography, signature)
         doc = partnership()
         checked = check_partnership(doc)
         if checked.problems:  # a bug here, not bad input: the document is ours
@@ -203,11 +213,11 @@ class Command(BaseCommand):
                 "generate_national; use a database of its own (make national)"
             )
 
-    def write_geography(self, geography: Geography, seed: int) -> None:
+    def write_geography(self, geography: Geography, signature: str) -> None:
         for kind, areas in geography.areas.items():
             level = GeographyLevel.objects.get(slug=LEVEL_OF[kind])
             rows = [BoundaryRow(a.code, a.name, shapely.to_wkb(a.geom)) for a in areas]
-            write_boundaries(level, rows, source=f"{SOURCE}, seed {seed}")
+            write_boundaries(level, rows, source=signature)
             self.say(f"wrote {len(rows):,} {level.slug} boundaries and tile copies")
         names = {a.code: a.name for listing in geography.areas.values() for a in listing}
         links = [
