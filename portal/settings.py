@@ -178,15 +178,25 @@ INGEST_MAX_BYTES = env_int("INGEST_MAX_BYTES", 500 * 1024 * 1024)
 # A value that moves by more than this factor from the previous release is a warning.
 INGEST_CHANGE_FACTOR = env_int("INGEST_CHANGE_FACTOR", 10)
 
+# One JSON object per line (LOG_FORMAT=json, the default with DEBUG off), each request
+# logged once by portal.middleware with the request id its audit events carry.
+LOG_FORMAT = env_str("LOG_FORMAT") or ("text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "portal.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
 }
 
 # Background work: Celery with Redis. Without REDIS_URL (development, tests) tasks run
 # in-process, at once.
+REDIS_URL = env_str("REDIS_URL") or ""
 CELERY_BROKER_URL = env_str("REDIS_URL") or "memory://"
 CELERY_RESULT_BACKEND = env_str("REDIS_URL") or None
 CELERY_TASK_ALWAYS_EAGER = not env_str("REDIS_URL")

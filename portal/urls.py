@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from portal.pages import accounts, agreements, tiles, uploads
+from portal.pages import accounts, agreements, health, tiles, uploads
 from portal.pages import map as map_pages
 
 urlpatterns = [
     path("", map_pages.index, name="map"),
+    path("healthz", health.healthz, name="healthz"),
     # Signed numbers, so a negative z/x/y reaches the view and gets its 400.
     re_path(
         r"^tiles/(?P<level>[-\w]+)/(?P<z>-?\d+)/(?P<x>-?\d+)/(?P<y>-?\d+)\.mvt$",
