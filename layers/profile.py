@@ -276,6 +276,10 @@ def area_profile(
     audited as `access.refused`). `period` (with `indicators`) picks the period; by
     default each indicator's latest.
     """
+    if period and not indicators:
+        raise ParamError(
+            "period needs indicator: periods differ between indicators", parameter="period"
+        )
     candidates = _candidates(area, indicators)
     decisions: dict[int, Decision] = {}
     refused: dict[str, str] = {}
