@@ -5,6 +5,8 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
+from django.db.models import Q
+
 from layers.models import AuditEvent
 
 # Set per request by portal.middleware.RequestIdMiddleware; every event carries it.
@@ -57,7 +59,12 @@ def events_visible_to(user: Any) -> Any:
     refs = list(visible_agreements(user).values_list("reference", flat=True))
     from django.db.models import Q
 
-    return AuditEvent.objects.filter(Q(agency_id__in=agencies) | Q(agreement_ref__in=refs))
+    # A read under several agreements (an area profile) names them all in its detail.
+    return AuditEvent.objects.filter(
+        Q(agency_id__in=agencies)
+        | Q(agreement_ref__in=refs)
+        | Q(detail__agreements__has_any_keys=refs)
+    )
 
 
 def filter_events(
@@ -71,7 +78,8 @@ def filter_events(
     date_to: Any = None,
 ) -> Any:
     if agreement:
-        events = events.filter(agreement_ref__iexact=agreement.strip())
+        ref = agreement.strip()
+        events = events.filter(Q(agreement_ref__iexact=ref) | Q(detail__agreements__contains=[ref]))
     if agency:
         events = events.filter(agency__slug=agency)
     if user:

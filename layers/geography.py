@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 
 from layers import queries
 from layers.domain.errors import ParamError
-from layers.models import Agency, Area, CustomArea, GeographyLevel
+from layers.models import Agency, Area, CustomArea, GeographyLevel, Membership
 from layers.sqlfile import load_statements
 
 _SQL = load_statements(Path(__file__).parent / "sql" / "custom_area_union.sql")
@@ -73,3 +75,33 @@ def area_geometry(
 def codes_within(level: GeographyLevel, code: str) -> set[str] | None:
     """Codes of `level` inside the area `code` (any level), None for an unknown code."""
     return queries.codes_within(level, code)
+
+
+CUSTOM_PREFIX = "custom-"
+
+
+def custom_area_code(custom: CustomArea) -> str:
+    """The code a custom area goes by in the API and the read path."""
+    return f"{CUSTOM_PREFIX}{custom.id}"
+
+
+def visible_custom_areas(user: Any) -> Any:
+    """Custom areas of the viewer's agencies, and those shared with the partnership."""
+    agencies = Membership.objects.filter(user_id=getattr(user, "id", None)).values("agency_id")
+    return CustomArea.objects.filter(Q(owner_id__in=agencies) | Q(is_shared=True))
+
+
+def custom_area_for(user: Any, code: str) -> CustomArea | None:
+    """The custom area `code` names, if the viewer may see it (None otherwise, so another
+    agency's private area and an unknown code look the same)."""
+    if not code.startswith(CUSTOM_PREFIX):
+        return None
+    number = code.removeprefix(CUSTOM_PREFIX)
+    if not number.isdigit():
+        return None
+    return (
+        visible_custom_areas(user)
+        .select_related("base_level", "owner")
+        .filter(id=int(number))
+        .first()
+    )

@@ -259,3 +259,38 @@ def published_levels(indicator: Indicator, dataset_level: GeographyLevel) -> lis
     slugs = queries.parent_level_slugs(dataset_level)
     others = [lv.as_domain() for lv in GeographyLevel.objects.filter(slug__in=slugs)]
     return [own, *sorted(others, key=lambda lv: (lv.rank, lv.slug))]
+
+
+def ratio_parts(
+    release: Release, indicator: Indicator, period: Period
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """Numerator and denominator of a rate or percentage wherever they are known: the
+    stored pair at the dataset's own level, and the sums of the units' pairs for each
+    coarser level reached by an exact lookup and for the partnership (only where every
+    unit with a value carries both, so a sum never silently leaves an area out).
+
+    Internal: these are true figures, used to judge and to compute intervals for
+    figures that are released, never released themselves."""
+    level = release.dataset.level
+    data = queries.fetch_values(release.id, indicator.id, period.id)
+    units: dict[str, tuple[float, float] | None] = {
+        code: (row[1], row[2]) if row[1] is not None and row[2] is not None else None
+        for code, row in data.items()
+        if row[0] is not None
+    }
+    out: dict[str, dict[str, tuple[float, float]]] = {
+        level.slug: {code: pair for code, pair in units.items() if pair is not None}
+    }
+    groups: dict[tuple[str, str], list[str]] = {(PARTNERSHIP, PARTNERSHIP_CODE): list(units)}
+    for slug, parent_of in queries.exact_parents(level).items():
+        for unit in units:
+            if unit in parent_of:
+                groups.setdefault((slug, parent_of[unit]), []).append(unit)
+    for (slug, code), members in groups.items():
+        pairs = [units[m] for m in members]
+        if pairs and all(p is not None for p in pairs):
+            out.setdefault(slug, {})[code] = (
+                sum(p[0] for p in pairs if p is not None),
+                sum(p[1] for p in pairs if p is not None),
+            )
+    return out

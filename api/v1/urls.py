@@ -4,13 +4,18 @@ from django.urls import path
 from django.views.decorators.gzip import gzip_page
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api.v1 import catalogue, releases, values
+from api.v1 import catalogue, profile, releases, values
 
 # Figures travel compressed (gzip_page); pages with CSRF tokens are left alone (BREACH).
 urlpatterns = [
     path("levels/", gzip_page(catalogue.Levels.as_view()), name="api-levels"),
     path("areas/", gzip_page(catalogue.Areas.as_view()), name="api-areas"),
     path("areas/<str:code>/", gzip_page(catalogue.AreaDetail.as_view()), name="api-area"),
+    path(
+        "areas/<str:code>/profile/",
+        gzip_page(profile.AreaProfile.as_view()),
+        name="api-area-profile",
+    ),
     path("datasets/", gzip_page(catalogue.Datasets.as_view()), name="api-datasets"),
     path("indicators/", gzip_page(catalogue.Indicators.as_view()), name="api-indicators"),
     path(
