@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
 from portal.pages import accounts, agreements, tiles, uploads
@@ -16,7 +15,7 @@ urlpatterns = [
         name="tile",
     ),
     path("login/", accounts.SignInView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", accounts.SignOutView.as_view(), name="logout"),
     path("purpose/", accounts.purpose, name="purpose"),
     path("agreements/", agreements.agreement_list, name="agreement-list"),
     path("agreements/new/", agreements.agreement_new, name="agreement-new"),

@@ -14,7 +14,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from layers import audit
 from layers.agreements import purposes_for
-from layers.signin import is_locked_out, record_failure, record_success
+from layers.signin import (
+    is_locked_out,
+    record_failure,
+    record_locked,
+    record_signout,
+    record_success,
+)
 
 
 def purpose_label(slug: str) -> str:
@@ -31,7 +37,7 @@ class LockoutAuthenticationForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
         if username and is_locked_out(username):
-            audit.record(action="signin.locked", detail={"username": username[:150]})
+            record_locked(username, self.request.META.get("REMOTE_ADDR") if self.request else None)
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
         try:
             return super().clean()
@@ -56,6 +62,13 @@ class SignInView(auth_views.LoginView):
     def get_success_url(self) -> str:
         target = super().get_success_url()
         return f"/purpose/?next={target}"
+
+
+class SignOutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            record_signout(request.user)
+        return super().post(request, *args, **kwargs)
 
 
 @login_required

@@ -264,6 +264,7 @@ AUDIT_COLUMNS = (
     "n_returned",
     "n_withheld",
     "request_id",
+    "detail",
 )
 
 
@@ -283,6 +284,7 @@ def _audit_row(event: Any) -> list[Any]:
         event.n_returned,
         event.n_withheld,
         event.request_id,
+        event.detail_text,
     ]
 
 

@@ -73,3 +73,14 @@ def test_purpose_page_refuses_to_redirect_off_site(client):
         "/purpose/", {"purpose": "community_safety", "next": "https://evil.example/"}
     )
     assert response["Location"] == "/"
+
+
+def test_sign_in_events_are_filed_under_the_users_agency_and_sign_out_is_recorded(client):
+    parties = three_parties()
+    sign_in(client, "ana", "wrong")
+    failed = AuditEvent.objects.get(action="signin.failed")
+    assert failed.agency_id == parties["council"].id and failed.detail["username"] == "ana"
+    sign_in(client, "ana", PASSWORD)
+    assert AuditEvent.objects.get(action="signin.succeeded").agency_id == parties["council"].id
+    client.post("/logout/")
+    assert AuditEvent.objects.filter(action="signout", username="ana").exists()

@@ -230,3 +230,17 @@ def test_report_agreements_command_lists_what_is_due(parties):
     out = StringIO()
     call_command("report_agreements", "--days", "100000", stdout=out)
     assert "ISA-2025-001" in out.getvalue()
+
+
+def test_audit_trail_shows_what_a_change_changed(client, parties):
+    audit.record(
+        action="membership.updated",
+        agency_id=parties["police"].id,
+        detail={"user": "pam", "changed": {"role": ["analyst", "information_manager"]}},
+    )
+    client = as_user(client, "pim")
+    page = client.get("/audit/", {"action": "membership."}).content.decode()
+    assert "information_manager" in page and "pam" in page
+    response = client.get("/audit/", {"action": "membership.", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert '"role": ["analyst", "information_manager"]' in rows[0]["detail"]
