@@ -163,6 +163,10 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 TILE_MAX_AGE = env_int("TILE_MAX_AGE", 365 * 24 * 3600)
 TILE_UNVERSIONED_MAX_AGE = env_int("TILE_UNVERSIONED_MAX_AGE", 300)
 
+# Signed agreement documents: outside the web root, served only by the checked download view.
+DOCUMENT_STORE = Path(env_str("DOCUMENT_STORE") or BASE_DIR / "var" / "documents")
+AGREEMENT_DOCUMENT_MAX_BYTES = env_int("AGREEMENT_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+
 # Where uploaded and loaded files are kept (content-addressed by sha256).
 FILE_STORE = Path(env_str("FILE_STORE") or BASE_DIR / "var" / "files")
 INGEST_MAX_BYTES = env_int("INGEST_MAX_BYTES", 500 * 1024 * 1024)

@@ -32,6 +32,11 @@ urlpatterns = [
         agreements.agreement_version,
         name="agreement-version",
     ),
+    path(
+        "agreements/<str:reference>/v<int:version>/document/",
+        agreements.agreement_document,
+        name="agreement-document",
+    ),
     path("audit/", agreements.audit_list, name="audit-list"),
     path("uploads/", uploads.upload_list, name="upload-list"),
     path("uploads/jobs/<str:task_id>/", uploads.upload_job, name="upload-job"),
