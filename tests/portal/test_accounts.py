@@ -84,3 +84,12 @@ def test_sign_in_events_are_filed_under_the_users_agency_and_sign_out_is_recorde
     assert AuditEvent.objects.get(action="signin.succeeded").agency_id == parties["council"].id
     client.post("/logout/")
     assert AuditEvent.objects.filter(action="signout", username="ana").exists()
+
+
+def test_sign_in_keeps_the_whole_next_address_through_the_purpose_page(client):
+    three_parties()
+    response = client.post(
+        "/login/?next=/audit/%3Fuser%3Dana%26action%3Dvalues",
+        {"username": "ana", "password": PASSWORD},
+    )
+    assert response["Location"] == "/purpose/?next=%2Faudit%2F%3Fuser%3Dana%26action%3Dvalues"
