@@ -4,11 +4,15 @@ every audit event written while the request runs, and back out in the response."
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 
+from layers import audit
 from layers.audit import current_request_id
 
 _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -29,3 +33,43 @@ class RequestIdMiddleware:
             current_request_id.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+class SessionTimeoutMiddleware:
+    """End a signed-in session after SESSION_IDLE_TIMEOUT seconds without a request, and
+    any session SESSION_MAX_AGE seconds after sign-in, whatever its activity.
+
+    The last-seen time is written at most once a minute, so a page that asks for many
+    tiles does not write the session row on every tile.
+    """
+
+    TOUCH_EVERY = 60
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            last_seen = session.get("last_seen", now)
+            signed_in_at = session.setdefault("signed_in_at", now)
+            reason = (
+                "idle"
+                if now - last_seen > settings.SESSION_IDLE_TIMEOUT
+                else "max_age"
+                if now - signed_in_at > settings.SESSION_MAX_AGE
+                else ""
+            )
+            if reason:
+                audit.record(
+                    action="session.expired",
+                    user=user,
+                    agency_id=audit.home_agency_id(user),
+                    detail={"reason": reason},
+                )
+                logout(request)
+            elif now - session.get("last_seen", 0) >= self.TOUCH_EVERY:
+                session["last_seen"] = now
+        return self.get_response(request)

@@ -17,6 +17,7 @@ urlpatterns = [
     path("login/", accounts.SignInView.as_view(), name="login"),
     path("logout/", accounts.SignOutView.as_view(), name="logout"),
     path("purpose/", accounts.purpose, name="purpose"),
+    path("account/password/", accounts.PasswordChangeView.as_view(), name="password-change"),
     path("agreements/", agreements.agreement_list, name="agreement-list"),
     path("agreements/new/", agreements.agreement_new, name="agreement-new"),
     path("agreements/<str:reference>/", agreements.agreement_detail, name="agreement-detail"),

@@ -6,9 +6,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -64,6 +66,28 @@ class SignInView(auth_views.LoginView):
     def get_success_url(self) -> str:
         target = super().get_success_url()
         return f"{reverse('purpose')}?{urlencode({'next': target})}"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's own password. Every other session of the user ends with it (their
+    session auth hash no longer matches); this one is kept (update_session_auth_hash)."""
+
+    template_name = "portal/password.html"
+
+    def get_success_url(self) -> str:
+        return reverse("map")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit.record(
+                action="password.changed",
+                user=self.request.user,
+                agency_id=audit.home_agency_id(self.request.user),
+                detail={"user": self.request.user.get_username(), "source": "self"},
+            )
+        messages.success(self.request, "Password changed. Your other sessions have ended.")
+        return response
 
 
 class SignOutView(auth_views.LogoutView):
