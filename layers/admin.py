@@ -18,6 +18,8 @@ from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django.db import models, transaction
 from django.forms.models import model_to_dict
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from layers import audit
 from layers.models import Agency, AuditEvent, Dataset, GeographyLevel, Indicator, Membership
@@ -156,6 +158,15 @@ class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[type-arg]
                     detail={"user": target.get_username() if target else id, "source": SOURCE},
                 )
         return response
+
+
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class AuditedTOTPDeviceAdmin(AuditedAdmin, TOTPDeviceAdmin):  # type: ignore[type-arg]
+    """Deleting a user's authenticator (a lost phone) makes them enrol again at their next
+    sign-in; the secret itself is never shown here (OTP_ADMIN_HIDE_SENSITIVE_DATA)."""
 
 
 @admin.register(Group)

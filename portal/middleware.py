@@ -7,13 +7,17 @@ import re
 import time
 import uuid
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 
-from layers import audit
+from layers import audit, twofactor
 from layers.audit import current_request_id
+from portal.problems import problem
 
 _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -73,3 +77,42 @@ class SessionTimeoutMiddleware:
             elif now - session.get("last_seen", 0) >= self.TOUCH_EVERY:
                 session["last_seen"] = now
         return self.get_response(request)
+
+
+class TwoFactorMiddleware:
+    """Until a session has passed the second factor, a user who needs one (layers.twofactor
+    .must_verify) reaches only the sign-in, sign-out and two-factor pages; any other page
+    sends them there, and the API answers 403 for such a session. API calls with a token
+    are not affected: service accounts use tokens, which are checked on their own."""
+
+    EXEMPT = ("/login/", "/logout/", "/account/two-factor/", "/tiles/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and not self._exempt(request)
+            and twofactor.must_verify(user)
+        ):
+            if request.path.startswith("/api/"):
+                if request.headers.get("Authorization"):
+                    return self.get_response(request)  # a token decides, not the session
+                return problem(
+                    403,
+                    "Two-factor sign-in required",
+                    "finish signing in with your authenticator code, or use an API token",
+                )
+            page = "two-factor" if twofactor.authenticator(user) else "two-factor-setup"
+            return redirect(f"{reverse(page)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+    def _exempt(self, request: HttpRequest) -> bool:
+        path = request.path
+        return path.startswith(self.EXEMPT) or path.startswith(
+            "/" + settings.STATIC_URL.lstrip("/")
+        )

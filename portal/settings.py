@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "django.contrib.postgres",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "corsheaders",
     "rest_framework",
     "drf_spectacular",
@@ -98,6 +100,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.middleware.SessionTimeoutMiddleware",
+    # request.user.is_verified(): has this session passed the second factor?
+    "django_otp.middleware.OTPMiddleware",
+    "portal.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -165,6 +170,11 @@ LOGOUT_REDIRECT_URL = "login"
 # Sign-in lock-out: this many failures for one account name within the window locks it.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+# Two-factor sign-in (TOTP, django-otp): required for information managers, data
+# stewards and staff (the admin), optional for everyone else (portal/pages/twofactor.py).
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER") or "Common Ground"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a user's TOTP secret
+
 # A session ends after this long without a request, and in any case this long after
 # sign-in (portal.middleware.SessionTimeoutMiddleware). A password change ends every other
 # session of the user (Django's session auth hash), keeping only the one that changed it.

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from portal.pages import accounts, agreements, tiles, uploads
+from portal.pages import accounts, agreements, tiles, twofactor, uploads
 from portal.pages import map as map_pages
 
 urlpatterns = [
@@ -17,7 +17,11 @@ urlpatterns = [
     path("login/", accounts.SignInView.as_view(), name="login"),
     path("logout/", accounts.SignOutView.as_view(), name="logout"),
     path("purpose/", accounts.purpose, name="purpose"),
+    path("account/", twofactor.account, name="account"),
     path("account/password/", accounts.PasswordChangeView.as_view(), name="password-change"),
+    path("account/two-factor/", twofactor.verify, name="two-factor"),
+    path("account/two-factor/setup/", twofactor.setup, name="two-factor-setup"),
+    path("account/two-factor/codes/", twofactor.renew_codes, name="two-factor-codes"),
     path("agreements/", agreements.agreement_list, name="agreement-list"),
     path("agreements/new/", agreements.agreement_new, name="agreement-new"),
     path("agreements/<str:reference>/", agreements.agreement_detail, name="agreement-detail"),

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from layers import audit
+from layers import audit, twofactor
 from layers.agreements import purposes_for
 from layers.signin import (
     is_locked_out,
@@ -65,7 +65,12 @@ class SignInView(auth_views.LoginView):
 
     def get_success_url(self) -> str:
         target = super().get_success_url()
-        return f"{reverse('purpose')}?{urlencode({'next': target})}"
+        after = f"{reverse('purpose')}?{urlencode({'next': target})}"
+        user = self.request.user
+        if twofactor.must_verify(user):
+            page = "two-factor" if twofactor.authenticator(user) else "two-factor-setup"
+            return f"{reverse(page)}?{urlencode({'next': after})}"
+        return after
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from layers.admin import AuditedAdmin
 from layers.models import Agency, AuditEvent, Dataset, Indicator, Membership
 from tests.builders import make_agency, make_dataset, make_member
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -16,8 +17,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def admin_client(client):
     root = User.objects.create_superuser("root", password="a-test-password-1")
-    client.force_login(root)
-    return client
+    return sign_in(client, root)  # staff need the second factor
 
 
 def last(action: str) -> AuditEvent:

@@ -7,7 +7,8 @@ import pytest
 
 from layers import audit
 from layers.models import Agreement, AuditEvent
-from tests.builders import PASSWORD, three_parties
+from tests.builders import three_parties
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +19,7 @@ def parties():
 
 
 def as_user(client, username: str):
-    assert client.login(username=username, password=PASSWORD)
-    return client
+    return sign_in(client, username)
 
 
 def form_data(**overrides):

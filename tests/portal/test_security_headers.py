@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from layers.tokens import issue_token
 from tests.builders import PASSWORD, three_parties
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_every_page_and_api_url_carries_the_security_headers(client, parties):
     anonymous = Client()
     for url in urls:
         assert_hardened(anonymous.get(url), url)
-    client.login(username="pim", password=PASSWORD)  # an information manager
+    sign_in(client, "pim")  # an information manager, past the second factor
     for url in urls:
         assert_hardened(client.get(url), url)
 
@@ -135,10 +136,7 @@ POSTS = [
 
 
 def test_every_form_post_without_a_csrf_token_is_refused(parties):
-    from django.contrib.auth.models import User
-
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(User.objects.get(username="pim"))
+    client = sign_in(Client(enforce_csrf_checks=True), "pim")
     for url, data in POSTS:
         response = client.post(url, data)
         assert response.status_code == 403, url
