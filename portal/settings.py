@@ -292,6 +292,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 # No page script reads the CSRF cookie: forms carry the token in a hidden field.
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "portal.pages.errors.csrf_failure"
 
 # CORS: closed unless partner origins are named (https://partner.example.org,...). Only
 # the API answers cross-origin, without cookies: partner systems send their token.

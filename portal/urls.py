@@ -51,3 +51,9 @@ urlpatterns = [
     path("api/v1/", include("api.v1.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Errors with DEBUG off: pages for people, problem+json under /api/, never the exception.
+handler400 = "portal.pages.errors.bad_request"
+handler403 = "portal.pages.errors.permission_denied"
+handler404 = "portal.pages.errors.page_not_found"
+handler500 = "portal.pages.errors.server_error"
