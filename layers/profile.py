@@ -212,34 +212,32 @@ def find_area(user: Any, code: str, *, level: str | None = None) -> ProfileArea:
     )
 
 
-def _offered(indicator: Indicator, area: ProfileArea, levels: dict[int, list[str]]) -> bool:
+def _offered(indicator: Indicator, area: ProfileArea, releases: dict[int, Any]) -> bool:
     """Is the indicator published at the area's level at all (before any agreement)?"""
     dataset = indicator.dataset
-    summable_count = indicator.is_summable and indicator.measure == Indicator.Measure.COUNT
     if area.is_custom:
+        summable_count = indicator.is_summable and indicator.measure == Indicator.Measure.COUNT
         return summable_count and dataset.level_id == area.unit_level.id
-    if dataset.level_id not in levels:
-        levels[dataset.level_id] = [
-            lv.slug for lv in published_levels(indicator, dataset.level) if summable_count
-        ] or [dataset.level.slug]
-    own = [dataset.level.slug]
-    return area.level in (levels[dataset.level_id] if summable_count else own)
+    if dataset.id not in releases:
+        releases[dataset.id] = published_release(dataset)
+    levels = published_levels(indicator, dataset.level, releases[dataset.id])
+    return area.level in {lv.slug for lv in levels}
 
 
 def _candidates(area: ProfileArea, only: list[str] | None) -> list[Indicator]:
     if only:
         chosen = [indicator_named(slug) for slug in dict.fromkeys(only)]
-        levels: dict[int, list[str]] = {}
+        releases: dict[int, Any] = {}
         for indicator in chosen:
-            if not _offered(indicator, area, levels):
+            if not _offered(indicator, area, releases):
                 raise ParamError(
                     f"{indicator.slug} is not published for areas of level {area.level}",
                     parameter="indicator",
                 )
         return chosen
-    levels = {}
+    found: dict[int, Any] = {}
     indicators = Indicator.objects.select_related("dataset", "dataset__level", "dataset__owner")
-    return [i for i in indicators.order_by("dataset__slug", "slug") if _offered(i, area, levels)]
+    return [i for i in indicators.order_by("dataset__slug", "slug") if _offered(i, area, found)]
 
 
 def _chosen_period(source: Source, text: str | None) -> Period:

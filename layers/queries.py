@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -245,4 +246,26 @@ def area_name(level_slug: str, code: str) -> str:
         .values_list("name", flat=True)
         .first()
         or code
+    )
+
+
+_RATIO_PARTS = (Path(__file__).parent / "sql" / "ratio_parts_complete.sql").read_text()
+
+
+@lru_cache(maxsize=4096)
+def has_ratio_parts(release_id: int, indicator_id: int) -> bool:
+    """Does every value of the indicator in the release carry numerator and denominator?
+    Kept per process: a release's values never change once stored."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RATIO_PARTS, {"release_id": release_id, "indicator_id": indicator_id})
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def exact_parents_slugs(level: GeographyLevel) -> list[str]:
+    """Levels an exact lookup links `level` to, without loading the rows."""
+    return list(
+        Lookup.objects.filter(child_level=level, method=Lookup.Method.EXACT)
+        .values_list("parent_level__slug", flat=True)
+        .distinct()
     )

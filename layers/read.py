@@ -219,7 +219,7 @@ def read_values(
     dataset = found.dataset
     is_custom = level == CUSTOM
     asked = dataset.level if is_custom else level_named(level)
-    readable = published_levels(found, dataset.level)
+    readable = published_levels(found, dataset.level, published_release(dataset))
     if asked.as_domain() not in readable:
         raise ParamError(
             f"{found.slug} is published at: {', '.join(lv.slug for lv in readable)}"

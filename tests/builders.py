@@ -86,13 +86,14 @@ def make_agreement(
     )
 
 
-def three_parties() -> dict[str, Any]:
-    """Owner (police), recipient under an active agreement (council), outsider (fire)."""
+def three_parties(**agreement: Any) -> dict[str, Any]:
+    """Owner (police), recipient under an active agreement (council), outsider (fire);
+    `agreement` overrides the agreement's terms (agreement_terms)."""
     police = make_agency(slug="city-police", name="City Police", kind="police")
     council = make_agency(slug="city-council", name="City Council", kind="council")
     fire = make_agency(slug="fire-rescue", name="Fire and Rescue", kind="fire")
     dataset = make_dataset(owner=police)
-    agreement = make_agreement(provider=police)
+    agreement = make_agreement(provider=police, **agreement)
     return {
         "police": police,
         "council": council,
@@ -128,7 +129,9 @@ def publish_rows(dataset: Dataset, rows: list[dict[str, Any]], directory: Any) -
 SECRET = 7  # a withheld count (0 < 7 < min_count 10): it must never leave the system
 
 
-def publish_crime(parties: dict[str, Any], directory: Any) -> dict[str, Any]:
+def publish_crime(
+    parties: dict[str, Any], directory: Any, *, secret: int = SECRET, scale: int = 1
+) -> dict[str, Any]:
     """The police's crime release used by the profile, leak and matrix tests, over the
     demo LSOAs and two months:
 
@@ -138,6 +141,9 @@ def publish_crime(parties: dict[str, Any], directory: Any) -> dict[str, Any]:
       locks, a percentage), each with numerator and denominator; in the SECRET LSOA
       both numerators are SECRET;
     - `risk-score`, a score that cannot be summed.
+
+    `secret` replaces SECRET and `scale` multiplies every other figure (for a policy
+    with a higher threshold, where a more distinctive secret can hide).
     """
     import numpy as np
 
@@ -158,16 +164,20 @@ def publish_crime(parties: dict[str, Any], directory: Any) -> dict[str, Any]:
         )
     codes = sorted(Area.objects.filter(level__slug="lsoa11").values_list("gss_code", flat=True))
     rng = np.random.default_rng(4)
-    counts = {c: int(n) + 20 for c, n in zip(codes, rng.poisson(30, len(codes)), strict=True)}
+    counts = {
+        c: (int(n) + 20) * scale for c, n in zip(codes, rng.poisson(30, len(codes)), strict=True)
+    }
     secret_code, missing_code = codes[10], codes[11]
-    counts[secret_code] = SECRET
+    counts[secret_code] = secret
     del counts[missing_code]
-    households = {c: int(n) for c, n in zip(codes, rng.integers(600, 900, len(codes)), strict=True)}
+    households = {
+        c: int(n) * scale for c, n in zip(codes, rng.integers(600, 900, len(codes)), strict=True)
+    }
     rows: list[dict[str, Any]] = []
     for period in ("2025-02", "2025-03"):
         for code, n in counts.items():
             den = households[code]
-            secured = SECRET if code == secret_code else int(rng.integers(200, 580))
+            secured = secret if code == secret_code else int(rng.integers(200, 580)) * scale
             rows += [
                 {"area_code": code, "period": period, "indicator": "burglary", "value": n},
                 {

@@ -239,3 +239,42 @@ PROFILE = inline_serializer(
         ),
     },
 )
+
+
+_CUSTOM_AREA_FIELDS = {
+    "code": serializers.CharField(help_text="random, e.g. custom-k3j5h2m4q7rt"),
+    "name": serializers.CharField(),
+    "owner": serializers.CharField(help_text="the owning agency's slug"),
+    "mine": serializers.BooleanField(help_text="owned by one of your agencies"),
+    "shared": serializers.BooleanField(help_text="shared with the whole partnership"),
+    "base_level": serializers.CharField(),
+    "n_members": serializers.IntegerField(),
+    "members": serializers.ListField(child=serializers.CharField()),
+    "area_ha": serializers.FloatField(),
+    "created_at": serializers.DateTimeField(),
+}
+CUSTOM_AREA = inline_serializer(name="CustomArea", fields=_CUSTOM_AREA_FIELDS)
+CUSTOM_AREA_LIST = inline_serializer(
+    name="CustomAreaList",
+    fields={
+        "custom_areas": inline_serializer(
+            name="CustomAreaItem", many=True, fields=dict(_CUSTOM_AREA_FIELDS)
+        )
+    },
+)
+CUSTOM_AREA_NEW = inline_serializer(
+    name="CustomAreaNew",
+    fields={
+        "name": serializers.CharField(max_length=200),
+        "codes": serializers.ListField(
+            child=serializers.CharField(), help_text="LSOA codes, each once, at least 3"
+        ),
+        "shared": serializers.BooleanField(required=False, default=False),
+        "base_level": serializers.CharField(
+            required=False, help_text="the LSOA level, when the codes are of several"
+        ),
+        "agency": serializers.CharField(
+            required=False, help_text="the owning agency, when you belong to several"
+        ),
+    },
+)

@@ -4,7 +4,7 @@ from django.urls import path
 from django.views.decorators.gzip import gzip_page
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api.v1 import catalogue, profile, releases, values
+from api.v1 import catalogue, custom_areas, profile, releases, values
 
 # Figures travel compressed (gzip_page); pages with CSRF tokens are left alone (BREACH).
 urlpatterns = [
@@ -15,6 +15,12 @@ urlpatterns = [
         "areas/<str:code>/profile/",
         gzip_page(profile.AreaProfile.as_view()),
         name="api-area-profile",
+    ),
+    path("custom-areas/", custom_areas.CustomAreas.as_view(), name="api-custom-areas"),
+    path(
+        "custom-areas/<str:code>/",
+        custom_areas.CustomAreaDetail.as_view(),
+        name="api-custom-area",
     ),
     path("datasets/", gzip_page(catalogue.Datasets.as_view()), name="api-datasets"),
     path("indicators/", gzip_page(catalogue.Indicators.as_view()), name="api-indicators"),

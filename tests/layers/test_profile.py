@@ -145,6 +145,7 @@ def test_rate_and_percentage_intervals_and_significance(world):
     expected = rate_interval(n, households, per=1000)
     assert rate.interval == expected and expected.method is Method.BYAR
     assert rate.interval.low < rate.value.value < rate.interval.high
+    assert rate.partnership.method == "ratio_of_summed_numerators_and_denominators"
     assert rate.partnership.significance is compare(
         rate.interval, rate.partnership.value.value, Polarity.LOWER_IS_BETTER
     )
@@ -267,10 +268,19 @@ def test_ward_profile_finds_its_district_through_its_lsoas(world):
 
 def test_district_profile_compares_with_the_partnership_only(world):
     profile = profile_of(world["council_analyst"], "E06000016")
-    assert [i.indicator.slug for i in profile.indicators] == ["burglary"]  # counts only
+    # Counts, and rates and percentages from summed parts; not the score.
+    assert [i.indicator.slug for i in profile.indicators] == [
+        "burglary",
+        "burglary-rate",
+        "secured-pct",
+    ]
     item = profile.indicators[0]
     assert item.district is None and item.partnership.n_areas == 2
     assert item.ranking.of == 2
+    rate = profile.indicators[1]
+    assert rate.value.is_shown and rate.interval.method is Method.BYAR
+    assert rate.interval.low < rate.value.value < rate.interval.high
+    assert rate.partnership.method == "ratio_of_summed_numerators_and_denominators"
 
 
 def test_unknown_and_ambiguous_codes(world):
