@@ -13,12 +13,15 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import logout
+from django.db import OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from psycopg.errors import QueryCanceled
 
 from layers import audit, twofactor
 from layers.audit import current_request_id
+from portal.pages import errors
 from portal.problems import problem
 
 _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -135,3 +138,23 @@ class TwoFactorMiddleware:
         return path.startswith(self.EXEMPT) or path.startswith(
             "/" + settings.STATIC_URL.lstrip("/")
         )
+
+
+class StatementTimeoutMiddleware:
+    """A statement stopped by statement_timeout (DB_STATEMENT_TIMEOUT_MS) becomes a 503
+    that says what happened and what to try, as a page or as problem+json under /api/,
+    instead of a 500. It names no query and no figure."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, OperationalError) and isinstance(
+            exception.__cause__, QueryCanceled
+        ):
+            log.warning("statement timeout on %s %s", request.method, request.path)
+            return errors.respond(request, 503)
+        return None

@@ -53,6 +53,19 @@ def _database_from_url(url: str) -> dict[str, object]:
         raise ImproperlyConfigured(
             f"DATABASE_URL must start with postgres:// or postgresql://, not {parts.scheme}://"
         )
+    options: dict[str, object] = {}
+    # Web processes stop any one statement after DB_STATEMENT_TIMEOUT_MS (portal/wsgi.py
+    # sets 15 s): a runaway query becomes a readable 503, not a stuck worker. Commands and
+    # the background worker (ingest, protection, tile warming) have no limit by default.
+    timeout_ms = env_int("DB_STATEMENT_TIMEOUT_MS", 0)
+    if timeout_ms:
+        options["options"] = f"-c statement_timeout={timeout_ms}"
+    # DB_POOL_MAX > 0: a psycopg connection pool per process (for threaded servers);
+    # otherwise each process keeps its connection for DB_CONN_MAX_AGE seconds, which for
+    # gunicorn's one-request-at-a-time workers is a pool of one.
+    pool_max = env_int("DB_POOL_MAX", 0)
+    if pool_max:
+        options["pool"] = {"min_size": 1, "max_size": pool_max, "timeout": 10}
     return {
         "ENGINE": "django.contrib.gis.db.backends.postgis",
         "NAME": unquote(parts.path.lstrip("/")) or "commonground",
@@ -60,8 +73,9 @@ def _database_from_url(url: str) -> dict[str, object]:
         "PASSWORD": unquote(parts.password or ""),
         "HOST": parts.hostname or "",
         "PORT": str(parts.port or ""),
-        "CONN_MAX_AGE": env_int("DB_CONN_MAX_AGE", 60),
-        "CONN_HEALTH_CHECKS": True,
+        "CONN_MAX_AGE": 0 if pool_max else env_int("DB_CONN_MAX_AGE", 60),
+        "CONN_HEALTH_CHECKS": not pool_max,
+        "OPTIONS": options,
     }
 
 
@@ -92,6 +106,7 @@ MIDDLEWARE = [
     # Above WhiteNoise, so static files carry the headers too.
     "portal.security.SecurityHeadersMiddleware",
     "portal.middleware.RequestIdMiddleware",
+    "portal.middleware.StatementTimeoutMiddleware",
     # CORS answers a preflight before anything asks who the caller is.
     "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

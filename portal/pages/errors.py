@@ -19,6 +19,11 @@ MESSAGES = {
     403: ("Forbidden", "You may not do this."),
     404: ("Not found", "There is nothing at this address, or nothing you may see."),
     500: ("Server error", "Something went wrong on our side. It has been logged."),
+    503: (
+        "Took too long",
+        "The database took too long to answer and the request was stopped. Try a coarser "
+        "level, a smaller area or fewer periods, or try again in a moment.",
+    ),
 }
 
 
@@ -26,7 +31,7 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def _respond(request: HttpRequest, status: int) -> HttpResponse:
+def respond(request: HttpRequest, status: int) -> HttpResponse:
     title, detail = MESSAGES[status]
     if _is_api(request):
         return problem(status, title, detail)
@@ -39,15 +44,15 @@ def _respond(request: HttpRequest, status: int) -> HttpResponse:
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _respond(request, 400)
+    return respond(request, 400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _respond(request, 403)
+    return respond(request, 403)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _respond(request, 404)
+    return respond(request, 404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
