@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the project needs, only those that are missing.
 # Run as root, or as a user with sudo. Quiet and quick when everything is there.
+# Extra packages for one task may be named as arguments (the load test: `wrk`).
 set -euo pipefail
 
 PACKAGES=(
@@ -9,6 +10,7 @@ PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core  # WeasyPrint
   chromium chromium-driver poppler-utils     # browser tests; PDF pages to PNG
   nodejs npm                                 # front-end packages from the npm registry
+  "$@"
 )
 
 missing=()
