@@ -7,13 +7,15 @@ units' values and the published totals as groups of children.
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from layers.domain.disclosure.audit import Equation, Interval, components, intervals
+from layers.domain.disclosure.acceptance import Acceptance, Structure, accept
+from layers.domain.disclosure.audit import Equation, UnionFind
 from layers.domain.disclosure.cells import Protection, Released
-from layers.domain.disclosure.elimination import eliminate
+from layers.domain.disclosure.elimination import Block, eliminate
 from layers.domain.disclosure.policy import DisclosurePolicy
 from layers.domain.disclosure.primary import count_protection, round_half_away
 
@@ -41,6 +43,9 @@ class Report:
     n_components: int = 0
     narrowest_primary: float | None = None
     narrowest_secondary: float | None = None
+    n_lps: int = 0
+    seconds_audit: float = 0.0
+    seconds_total: float = 0.0
     policy: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -83,10 +88,15 @@ def protect(
       that still fails after the repair rounds is withheld whole (fail closed).
     - Shown counts are rounded to round_to from their exact value (totals included).
     - `overlays` (opt-in: wards in the protected system) are totals of units that do not
-      nest in the groups; with them, complements are first chosen by elimination within
-      each of `regions` (group keys, e.g. districts), which leaves no primary cell exactly
-      recoverable, then audited and repaired as above.
+      nest in the groups. With them, complements are chosen by elimination
+      (DISCLOSURE.md 5.3 step C) block by block: each of `regions` (group keys, e.g.
+      districts) with its units and every total inside it, regions that an overlay
+      straddles taken together. That leaves no withheld cell exactly recoverable; the
+      audit then checks widths, and a repair withholds one more cell for a primary cell
+      left too narrow and re-runs the elimination of its block, which keeps every
+      withheld cell protected (the withheld set only grows, so widths only widen).
     """
+    started = time.perf_counter()
     groups = [*groups, *overlays]
     values: dict[str, float] = {k: float(v) for k, v in units.items() if v is not None}
     ordered = _in_dependency_order(groups)
@@ -107,31 +117,35 @@ def protect(
             hidden[key] = Protection.STICKY
     primary = {k for k, p in hidden.items() if p is not Protection.STICKY}
 
-    if policy.secondary and hidden and overlays:
-        _eliminate_by_region(hidden, values, ordered, regions)
     if policy.secondary and hidden:
-        equations = [Equation(total, children) for total, children in relations]
         width = float(max(policy.min_count, 1))
-        solved: dict[tuple[str, ...], dict[str, Interval]] = {}
+        need = dict.fromkeys(primary, width)
+        structure = Structure(
+            [Equation(total, children) for total, children in relations], values
+        )
+        blocks = _blocks(ordered, values, regions, units) if overlays else []
+        for block in blocks:
+            _eliminate_block(block, hidden, values, need)
+        proven: dict[str, float] = {}
+        found: Acceptance | None = None
         for round_number in range(1, MAX_REPAIR_ROUNDS + 1):
             report.rounds = round_number
             _local_fix_point(hidden, values, relations)
-            found = intervals(values, set(hidden), equations, solved)
-            failing = sorted(
-                k for k, iv in found.items() if iv.width < (width if k in primary else 1.0) - 1e-9
-            )
-            if not failing:
-                _record_widths(report, found, primary)
+            found = _audit(structure, hidden, need, proven, report, blocks)
+            if not found.failing:
                 break
-            if not _repair(failing, hidden, values, relations):
+            if blocks:
+                progressed = _repair_blocks(found, blocks, hidden, values, relations, need)
+            else:
+                progressed = _repair(found.failing, hidden, values, relations)
+            if not progressed:
                 break
-        else:
-            failing = _failing(values, hidden, equations, primary, width)
-        if failing:
-            _fail_closed(failing, hidden, values, relations, report)
-            found = intervals(values, set(hidden), equations)
+        if found is not None and found.failing:
+            _fail_closed(found.failing, hidden, values, relations, report)
+            found = _audit(structure, hidden, need, proven, report, blocks)
+        if found is not None:
             _record_widths(report, found, primary)
-        report.n_components = len(components(set(hidden), equations))
+            report.n_components = found.n_components
 
     released: dict[str, Released] = {}
     for key in units:
@@ -151,37 +165,132 @@ def protect(
     report.n_sticky = sum(1 for p in hidden.values() if p is Protection.STICKY)
     report.n_secondary = sum(1 for p in hidden.values() if p is Protection.SECONDARY)
     report.n_failed_closed = sum(1 for p in hidden.values() if p is Protection.FAILED_CLOSED)
+    report.seconds_total = time.perf_counter() - started
     return Protected(released, report)
 
 
-def _eliminate_by_region(
-    hidden: dict[str, Protection],
-    values: Mapping[str, float],
+def _audit(
+    structure: Structure,
+    hidden: Mapping[str, Protection],
+    need: Mapping[str, float],
+    proven: dict[str, float],
+    report: Report,
+    blocks: Sequence[Block],
+) -> Acceptance:
+    """Step D, keeping the widths proven so far (they stand while the withheld set grows)."""
+    started = time.perf_counter()
+    found = accept(structure, set(hidden), need, proven, blocks)
+    proven.update(found.widths)
+    report.seconds_audit += time.perf_counter() - started
+    report.n_lps += found.n_lps
+    return found
+
+
+def _blocks(
     ordered: Sequence[Group],
+    values: Mapping[str, float],
     regions: Sequence[str],
-) -> None:
-    """Step C: elimination within each region (e.g. a district with its MSOAs and wards)."""
+    units: Mapping[str, float | None],
+) -> list[Block]:
+    """The regions' blocks (with no regions, one block of everything), merged where a
+    total straddles two without containing them whole (a ward across two districts).
+    Totals over whole blocks (the partnership) stay outside: the local rule and the audit
+    see to them."""
+    children = {g.key: [c for c in g.children if c in values] for g in ordered}
+    region_keys = set(regions)
+    region_of: dict[str, str] = {}
+    for region in sorted(region_keys & children.keys()):
+        stack = [region]
+        while stack:
+            for child in children.get(stack.pop(), ()):
+                if child not in region_of:
+                    region_of[child] = region
+                    stack.append(child)
+    touched: dict[str, frozenset[str]] = {
+        u: frozenset({region_of.get(u, "")}) for u in units if u in values
+    }
+    whole: dict[str, bool] = {}
+    for group in ordered:
+        kids = children[group.key]
+        touched[group.key] = frozenset().union(*(touched.get(c, frozenset()) for c in kids))
+        whole[group.key] = group.key in region_keys or (
+            bool(kids) and all(whole.get(c, False) for c in kids)
+        )
+    merged = UnionFind(sorted({r for t in touched.values() for r in t}))
+    for group in ordered:
+        spanned = sorted(touched[group.key])
+        if len(spanned) > 1 and not whole[group.key]:
+            for other in spanned[1:]:
+                merged.union(spanned[0], other)
+    block_units: dict[str, list[str]] = {}
+    for unit in sorted(u for u in units if u in values):
+        block_units.setdefault(merged.find(region_of.get(unit, "")), []).append(unit)
+    cells: dict[str, dict[str, frozenset[str]]] = {
+        b: {u: frozenset({u}) for u in us} for b, us in block_units.items()
+    }
     unit_sets: dict[str, frozenset[str]] = {}
     for group in ordered:
-        members: set[str] = set()
-        for child in group.children:
-            if child in values:
-                members |= unit_sets.get(child, frozenset({child}))
-        unit_sets[group.key] = frozenset(members)
-    for region in sorted(regions):
-        region_units = unit_sets.get(region)
-        if not region_units:
+        homes = {merged.find(r) for r in touched[group.key]}
+        if len(homes) != 1 or group.key not in values:
             continue
-        cells = {u: frozenset({u}) for u in region_units}
-        cells.update(
-            {k: v for k, v in unit_sets.items() if v and v <= region_units and k in values}
+        members = frozenset().union(
+            *(unit_sets.get(c, frozenset({c})) for c in children[group.key])
         )
-        protected = {k for k in cells if k in hidden}
-        if not protected:
+        unit_sets[group.key] = members
+        cells[homes.pop()][group.key] = members
+    return [Block(block_units[b], cells[b], values) for b in sorted(block_units)]
+
+
+def _eliminate_block(
+    block: Block,
+    hidden: dict[str, Protection],
+    values: Mapping[str, float],
+    need: Mapping[str, float],
+) -> bool:
+    """Step C on one block: withhold what elimination says, keeping every cell already
+    withheld in the block protected. True when it withheld something new."""
+    protected = {k for k in block.cells if k in hidden}
+    if not protected:
+        return False
+    more = eliminate(block, protected, need)
+    for key in more:
+        hidden.setdefault(key, Protection.SECONDARY)
+    return bool(more)
+
+
+def _repair_blocks(
+    found: Acceptance,
+    blocks: Sequence[Block],
+    hidden: dict[str, Protection],
+    values: Mapping[str, float],
+    relations: Sequence[tuple[str, tuple[str, ...]]],
+    need: Mapping[str, float],
+) -> bool:
+    """Step E with overlays: for each failing cell withhold one published cell that the
+    audit's duals say widens it (the cheapest that widens it enough), unless one withheld
+    in this round already does; failing that, the cheapest visible non-zero member of a
+    relation it belongs to. Then re-run the elimination of every block that changed, with
+    all its withheld cells protected, so no newly withheld cell is left exact."""
+    before = set(hidden)
+    fallback: list[str] = []
+    for key in found.failing:
+        helpers = found.helpers.get(key, [])
+        if any(h in hidden and h not in before for h in helpers[:1]):
             continue
-        rank = {k: len(v) for k, v in cells.items()}
-        for key in eliminate(sorted(region_units), cells, values, protected, rank):
-            hidden.setdefault(key, Protection.SECONDARY)
+        choice = next((h for h in helpers if h not in hidden), None)
+        if choice is None:
+            fallback.append(key)
+        else:
+            hidden[choice] = Protection.SECONDARY
+    if fallback:
+        _repair(fallback, hidden, values, relations)
+    changed = set(hidden) - before
+    if not changed:
+        return False
+    for block in blocks:
+        if changed & block.cells.keys():
+            _eliminate_block(block, hidden, values, need)
+    return True
 
 
 def _in_dependency_order(groups: Sequence[Group]) -> list[Group]:
@@ -269,19 +378,6 @@ def _repair(
     return progressed
 
 
-def _failing(
-    values: Mapping[str, float],
-    hidden: dict[str, Protection],
-    equations: Sequence[Equation],
-    primary: set[str],
-    width: float,
-) -> list[str]:
-    found = intervals(values, set(hidden), equations)
-    return sorted(
-        k for k, iv in found.items() if iv.width < (width if k in primary else 1.0) - 1e-9
-    )
-
-
 def _fail_closed(
     failing: list[str],
     hidden: dict[str, Protection],
@@ -310,8 +406,9 @@ def _fail_closed(
     )
 
 
-def _record_widths(report: Report, found: Mapping[str, Interval], primary: set[str]) -> None:
-    prim = [iv.width for k, iv in found.items() if k in primary]
-    sec = [iv.width for k, iv in found.items() if k not in primary]
+def _record_widths(report: Report, found: Acceptance, primary: set[str]) -> None:
+    """The narrowest widths the audit proved (exact where an LP had to decide it)."""
+    prim = [w for k, w in found.widths.items() if k in primary]
+    sec = [w for k, w in found.widths.items() if k not in primary]
     report.narrowest_primary = min(prim) if prim else None
     report.narrowest_secondary = min(sec) if sec else None
