@@ -85,6 +85,16 @@ class Structure:
         self.start = np.searchsorted(self.entry_eq, np.arange(len(self.equations) + 1))
         self.value = np.array([values.get(k, 0.0) for k in keys])
         self.values = values
+        # The width each cell needs when withheld, and the widths proven so far (they
+        # stand from one repair round to the next: widths only grow as more is withheld).
+        self.want = np.ones(len(keys)) - 1e-9
+        self.proven = np.zeros(len(keys))
+
+    def require(self, need: Mapping[str, float]) -> None:
+        """Widths needed (the protection width for primary cells; 1 by default)."""
+        for key, width in need.items():
+            if key in self.index:
+                self.want[self.index[key]] = width - 1e-9
 
     def components(self, mask: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """(withheld cells, equations touching them) of each connected component, as
@@ -132,116 +142,119 @@ class Structure:
         return _System(cells, a, b, published, p)
 
 
-def accept(
-    structure: Structure,
-    hidden: set[str],
-    need: Mapping[str, float],
-    proven: Mapping[str, float] | None = None,
-    blocks: Sequence[Block] = (),
-) -> Acceptance:
-    """Does every withheld cell keep the width it needs (`need[key]`, default 1)?
+def accept(structure: Structure, hidden: set[str], blocks: Sequence[Block] = ()) -> Acceptance:
+    """Does every withheld cell keep the width it needs (`Structure.require`, default 1)?
 
     Cells in `hidden` are unknown to the attacker; the structure's values are the true
-    values of every cell. `proven` are widths proven in an earlier round (valid because
-    widths only grow as more is withheld). `blocks` (the elimination's) give cheap proofs
-    block by block before any component is looked at.
+    values of every cell. Widths proven in an earlier round are kept in the structure
+    (valid because widths only grow as more is withheld). `blocks` (the elimination's)
+    give cheap proofs block by block before any component is looked at.
     """
-    proven = dict(proven or {})
-    for block in blocks:
-        _prove_block(block, hidden, need, proven)
-    keys = structure.keys
+    keys, index = structure.keys, structure.index
     mask = np.zeros(len(keys), dtype=bool)
-    mask[[structure.index[k] for k in hidden if k in structure.index]] = True
-    want = np.ones(len(keys))
-    for key, width in need.items():
-        if key in structure.index:
-            want[structure.index[key]] = width
-    want -= 1e-9
-    known = np.zeros(len(keys))
-    for key, width in proven.items():
-        if key in structure.index:
-            known[structure.index[key]] = width
+    mask[[index[k] for k in hidden if k in index]] = True
+    want = structure.want
+    for block in blocks:
+        _prove_block(block, mask, structure)
+    proven = structure.proven
     result = Acceptance([], {})
     # Withheld cells in no equation at all: nothing bounds them.
-    result.widths.update({k: INF for k in hidden if k not in structure.index})
+    loose = {k: INF for k in hidden if k not in index}
     groups = structure.components(mask)
-    result.n_components = len(groups) + len(result.widths)
+    result.n_components = len(groups) + len(loose)
     solver = _Solver(structure)
+    helpers: dict[int, list[str]] = {}
     for cells, eqs in groups:
-        if (known[cells] >= want[cells]).all():
-            result.widths.update({keys[i]: float(known[i]) for i in cells})
+        if (proven[cells] >= want[cells]).all():
             continue
-        group = [keys[i] for i in cells]
         if len(eqs) == 1:
+            group = [keys[i] for i in cells]
             one = one_equation(group, structure.equations[int(eqs[0])], structure.values, hidden)
-            result.widths.update({k: _integer_width(iv.low, iv.high) for k, iv in one.items()})
+            proven[cells] = [_integer_width(one[k].low, one[k].high) for k in group]
             continue
         system = structure.system(cells, eqs, mask)
-        widths = solver.certify(system, want[cells], known[cells], directions=not blocks)
-        for i, key in enumerate(group):
-            result.widths[key] = float(widths[i])
-            if widths[i] < want[cells[i]]:
-                result.helpers[key] = solver.helpers(i, want[cells[i]] - widths[i])
+        proven[cells] = solver.certify(system, want[cells], proven[cells], directions=not blocks)
+        for i in np.flatnonzero(proven[cells] < want[cells]):
+            helpers[int(cells[i])] = solver.helpers(int(i), want[cells[i]] - proven[cells[i]])
+    inside = np.flatnonzero(mask)
+    result.widths = {keys[i]: float(proven[i]) for i in inside} | loose
+    result.failing = [keys[i] for i in inside[proven[inside] < want[inside]]]
+    result.helpers = {keys[i]: found for i, found in helpers.items()}
     result.n_lps = solver.lps
-    result.failing = sorted(k for k, w in result.widths.items() if w < need.get(k, 1.0) - 1e-9)
     return result
 
 
-def _prove_block(
-    block: Block, hidden: set[str], need: Mapping[str, float], proven: dict[str, float]
-) -> None:
+def _prove_block(block: Block, mask: np.ndarray, structure: Structure) -> None:
     """Widths proven inside one block, in terms of its units (DISCLOSURE.md 5.3 step C's
     parameterisation): the withheld units are the unknowns, each published total of the
     block an equation, and so is the block's own total even when it is withheld, which
     keeps every total outside the block (the partnership) unchanged. Solutions of this
     narrower system are solutions of the attacker's, so what they prove stands."""
-    inside = [k for k in block.cells if k in hidden]
-    if not inside or all(proven.get(k, 0.0) >= need.get(k, 1.0) - 1e-9 for k in inside):
+    index = structure.index
+    where = block.where(index)
+    withheld = mask[where] & (where >= 0)
+    if not withheld.any() or (structure.proven[where[withheld]] >= structure.want[where[withheld]]).all():
         return
-    column = block.column
-    withheld_units = [column[k] for k in inside if block.is_unit[k]]
-    if not withheld_units:
+    is_unit = block.unit_mask
+    withheld_units = np.flatnonzero(withheld & is_unit)  # positions in block.keys
+    if not len(withheld_units):
         return
+    unit_columns = block.key_column[withheld_units]
     position = np.full(len(block.units), -1, dtype=np.intp)
-    position[withheld_units] = np.arange(len(withheld_units))
-    x = np.array(block.value)[withheld_units]
-    rows = [np.ones(len(withheld_units))]
-    totals: list[str] = []
+    position[unit_columns] = np.arange(len(unit_columns))
+    x = np.array(block.value)[unit_columns]
+    rows = [np.ones(len(unit_columns))]
+    totals: list[int] = []
     sums: list[np.ndarray] = []
-    for key, members in block.members.items():
-        if block.is_unit[key]:
-            continue
-        at = position[members]
+    for k in np.flatnonzero(~is_unit):
+        at = position[block.members[block.keys[k]]]
         at = at[at >= 0]
-        row = np.zeros(len(withheld_units))
+        row = np.zeros(len(unit_columns))
         row[at] = 1.0
-        if key in hidden:
-            totals.append(key)
+        if withheld[k]:
+            totals.append(int(k))
             sums.append(row)
         elif len(at):
             rows.append(row)
     a = np.array(rows)
     d = null_directions(a, x)
-    if not d.shape[1]:
-        return
     raised, lowered = _moves(d, x)
-    high = np.maximum(x, np.maximum(raised.max(axis=1), lowered.max(axis=1)))
-    low = np.minimum(x, np.minimum(raised.min(axis=1), lowered.min(axis=1)))
-    want = np.array([need.get(block.units[u], 1.0) for u in withheld_units]) - 1e-9
-    known = np.array([proven.get(block.units[u], 0.0) for u in withheld_units])
-    found = {block.units[u]: float(high[i] - low[i]) for i, u in enumerate(withheld_units)}
-    if totals:
+    high = np.maximum(x, np.maximum(raised.max(axis=1, initial=-INF), lowered.max(axis=1, initial=-INF)))
+    low = np.minimum(x, np.minimum(raised.min(axis=1, initial=INF), lowered.min(axis=1, initial=INF)))
+    # Twins (units in the same published totals) can empty into each other.
+    twin = twins(a)
+    paired = np.bincount(twin)[twin] > 1
+    low[paired] = 0.0
+    high = np.maximum(high, np.where(paired, np.bincount(twin, weights=x)[twin], high))
+    found = np.zeros(len(where))
+    found[withheld_units] = high - low
+    if totals and d.shape[1]:
         m = np.array(sums)
         x_t = m @ x
-        with np.errstate(invalid="ignore"):
-            up, down = m @ np.nan_to_num(raised, posinf=1e18), m @ np.nan_to_num(lowered, posinf=1e18)
+        up = m @ np.nan_to_num(raised, posinf=1e18)
+        down = m @ np.nan_to_num(lowered, posinf=1e18)
         t_high = np.maximum(x_t, np.maximum(up.max(axis=1), down.max(axis=1)))
         t_low = np.minimum(x_t, np.minimum(up.min(axis=1), down.min(axis=1)))
         t_high[t_high >= 1e17] = INF
-        found.update({k: float(t_high[i] - t_low[i]) for i, k in enumerate(totals)})
-    for key, width in found.items():
-        if width > proven.get(key, 0.0):
-            proven[key] = width
+        found[totals] = t_high - t_low
+    np.maximum.at(structure.proven, where[withheld], found[withheld])
+
+
+def twins(a: np.ndarray) -> np.ndarray:
+    """A class number per column of `a`; equal for equal columns (cells in exactly the
+    same equations with the same signs). Columns are hashed by a fixed projection, then
+    every class is checked entry by entry, so a collision can only split a class."""
+    if not a.size:
+        return np.arange(a.shape[1])
+    key = _PROJECTION[: a.shape[0]] @ a if a.shape[0] <= len(_PROJECTION) else a.sum(axis=0)
+    _, first, label = np.unique(key, return_index=True, return_inverse=True)
+    label = label.ravel()
+    same = (a == a[:, first[label]]).all(axis=0)
+    label = np.where(same, label, len(first) + np.arange(a.shape[1]))
+    return label
+
+
+_PROJECTION = np.random.default_rng(20260501).uniform(1.0, 2.0, 4096)
 
 
 def _moves(d: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -317,7 +330,7 @@ class _Solver:
         self.lps = 0
         self.system: _System | None = None
         self.loaded = False
-        self.costed: int | None = None
+        self.costed: list[int] = []
         self.duals: dict[int, np.ndarray] = {}
         self.high = self.low = np.zeros(0)
 
@@ -327,7 +340,7 @@ class _Solver:
         """Proven widths of the component's cells: exact for those whose proofs fall short
         of `want` (a cell that fails on its maximum alone is not minimised: its width is
         at most its maximum, all it needs to fail)."""
-        self.system, self.loaded, self.costed, self.duals = system, False, None, {}
+        self.system, self.loaded, self.costed, self.duals = system, False, [], {}
         x = self.structure.value[system.cells]
         high, low = x.copy(), x.copy()
         d = null_directions(system.a, x) if directions else np.zeros((len(x), 0))
@@ -335,15 +348,25 @@ class _Solver:
             raised, lowered = _moves(d, x)
             high = np.maximum(high, np.maximum(raised.max(axis=1), lowered.max(axis=1)))
             low = np.minimum(low, np.minimum(raised.min(axis=1), lowered.min(axis=1)))
+        # Twins: cells in exactly the same equations (the LSOAs an MSOA and a ward share).
+        # Each can be emptied into another, and can take all of theirs: its minimum is 0
+        # and its maximum is the twins' joint maximum, one LP for all of them.
+        twin = twins(system.a)
+        size = np.bincount(twin)
+        together = np.bincount(twin, weights=x)
+        paired = size[twin] > 1
+        low[paired] = 0.0
+        high = np.maximum(high, np.where(paired, together[twin], high))
         self.high, self.low = high, np.maximum(low, 0.0)
         for i in range(len(x)):
             if max(self.high[i] - self.low[i], known[i]) >= want[i]:
                 continue
-            self._solve(i, maximise=True, keep_duals=True)
+            group = np.flatnonzero(twin == twin[i]) if paired[i] else np.array([i])
+            self._solve(group, maximise=True, keep_duals=True)
             if self.high[i] < want[i]:
                 self.low[i] = 0.0  # no cell goes below zero: it fails whatever its minimum
             elif self.high[i] - self.low[i] < want[i]:
-                self._solve(i, maximise=False, keep_duals=False)
+                self._solve(group, maximise=False, keep_duals=False)
         return np.maximum(self.high - self.low, known)
 
     def _load(self) -> None:
@@ -358,17 +381,20 @@ class _Solver:
         highs.addRows(m, b, b, len(cols), starts, cols.astype(np.int32), a[rows, cols])
         self.loaded = True
 
-    def _solve(self, i: int, *, maximise: bool, keep_duals: bool) -> None:
-        """Cell i's max (or min): keep the bound, rounded inwards, and the optimum, which
-        is another integer solution for every cell (the systems are totally unimodular
-        in practice; a fractional optimum proves nothing and is not used)."""
+    def _solve(self, group: np.ndarray, *, maximise: bool, keep_duals: bool) -> None:
+        """The max (or min) of a cell, or of the sum of a group of twins (which is each
+        twin's max; a twin's min is 0 and is not asked for): keep the bound, rounded
+        inwards, and the optimum, which is another integer solution for every cell (the
+        systems are totally unimodular in practice; a fractional optimum proves nothing
+        and is not used)."""
         if not self.loaded:
             self._load()
         highs = self.highs
-        if self.costed is not None:
-            highs.changeColCost(self.costed, 0.0)
-        highs.changeColCost(i, 1.0)
-        self.costed = i
+        for c in self.costed:
+            highs.changeColCost(c, 0.0)
+        for c in group:
+            highs.changeColCost(int(c), 1.0)
+        self.costed = [int(c) for c in group]
         highs.changeObjectiveSense(
             highspy.ObjSense.kMaximize if maximise else highspy.ObjSense.kMinimize
         )
@@ -384,9 +410,9 @@ class _Solver:
                 np.maximum(self.high, rounded, out=self.high)
                 np.minimum(self.low, rounded, out=self.low)
             if maximise:
-                self.high[i] = np.floor(bound + TOLERANCE)
+                self.high[group] = np.floor(bound + TOLERANCE)
             else:
-                self.low[i] = max(0.0, float(np.ceil(bound - TOLERANCE)))
+                self.low[group] = max(0.0, float(np.ceil(bound - TOLERANCE)))
             if keep_duals:
                 assert self.system is not None
                 y = np.array(solution.row_dual)
@@ -394,15 +420,16 @@ class _Solver:
                 # sign convention here rather than trust the solver's for maximisation.
                 if abs(y @ self.system.b + bound) < abs(y @ self.system.b - bound):
                     y = -y
-                self.duals[i] = y
+                for c in group:
+                    self.duals[int(c)] = y
         elif maximise and status == highspy.HighsModelStatus.kUnbounded:
-            self.high[i] = INF
+            self.high[group] = INF
         elif maximise:
             # Cannot happen with true values behind the equations; count it as the
             # narrowest possible so the caller fails closed.
-            self.high[i] = self.low[i]
+            self.high[group] = self.low[group]
         else:
-            self.low[i] = self.high[i]
+            self.low[group] = self.high[group]
 
     def helpers(self, i: int, short: float) -> list[str]:
         """Published cells that would widen cell i if withheld, best first.

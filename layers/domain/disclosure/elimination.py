@@ -31,6 +31,8 @@ import zlib
 from collections.abc import Mapping, Sequence
 from functools import cached_property
 
+import numpy as np
+
 EPS = 1e-9
 
 
@@ -56,6 +58,7 @@ class Block:
         self.units = tuple(units)
         self.cells = cells
         self._values = values
+        self._where: np.ndarray | None = None
 
     @cached_property
     def column(self) -> dict[str, int]:
@@ -83,6 +86,26 @@ class Block:
     def order(self) -> list[str]:
         values = self.values
         return sorted(self.cells, key=lambda k: candidate_order(k, values[k], len(self.cells[k])))
+
+    @cached_property
+    def keys(self) -> list[str]:
+        return sorted(self.cells)
+
+    @cached_property
+    def unit_mask(self) -> np.ndarray:
+        return np.array([self.is_unit[k] for k in self.keys], dtype=bool)
+
+    @cached_property
+    def key_column(self) -> np.ndarray:
+        """For each key (in `keys` order) that is a unit, its column; -1 for totals."""
+        return np.array([self.column.get(k, -1) if self.is_unit[k] else -1 for k in self.keys])
+
+    def where(self, index: Mapping[str, int]) -> np.ndarray:
+        """Positions of the block's keys in another index (the audit's structure); -1 for
+        a key it lacks."""
+        if self._where is None:
+            self._where = np.array([index.get(k, -1) for k in self.keys], dtype=np.intp)
+        return self._where
 
     @cached_property
     def position(self) -> dict[int, float]:
@@ -183,9 +206,11 @@ class _Span:
         self.protected = protected_units
         self.preference = preference
         self.guard = guard
+        self.widest = max(guard.values(), default=0.0)
         self.value = value
         self.narrow: set[int] = set()  # rows left narrow by a forced publication
         self.rows: dict[int, Row] = {}
+        self.room: dict[int, float] = {}  # each row . the true values
         self.pivot_of: dict[int, int] = {}
         self.row_of: dict[int, int] = {}
         self.residuals = residuals
@@ -202,31 +227,41 @@ class _Span:
         pivot = self.pivot_of[row_id]
         return len(row) == 1 and pivot in self.protected and pivot not in self.lost_units
 
-    def _too_narrow(self, row: Row) -> bool:
+    def _too_narrow(self, row: Row, room: float) -> bool:
         """A row whose coefficients all have one sign bounds each of its units above: with
-        c . x = room, x_p <= room / c_p. Too narrow when that is below a guarded unit's
-        width (the "sum < T" rule, on every combination the basis holds)."""
-        guarded = [c for c in row if c in self.guard]
-        if not guarded or len(row) < 2:
+        c . x = room (c . the true values, kept up to date with the row), x_p <= room / c_p.
+        Too narrow when that is below a guarded unit's width (the "sum < T" rule, on
+        every combination the basis holds)."""
+        if len(row) < 2:
             return False
         coefficients = row.values()
-        if not (all(v > 0 for v in coefficients) or all(v < 0 for v in coefficients)):
+        if min(coefficients) < 0 < max(coefficients):
             return False
-        room = abs(sum(v * self.value[c] for c, v in row.items()))
+        room = abs(room)
+        if room >= self.widest * max(map(abs, coefficients)) - EPS:
+            return False  # wide enough for any guarded unit
+        guarded = self.guard.keys() & row.keys()
         return any(room < abs(row[c]) * self.guard[c] - EPS for c in guarded)
 
-    def _spoils(self, row_id: int, row: Row) -> bool:
-        """Would this row (replacing row_id's) give a protected cell away or leave a
-        guarded unit too narrow (unless a forced publication did that already)?"""
-        return self._determines_protected(row_id, row) or (
-            row_id not in self.narrow and self._too_narrow(row)
-        )
+    def _room(self, row: Row) -> float:
+        value = self.value
+        return sum(v * value[c] for c, v in row.items())
 
-    def _settle(self, row_id: int, row: Row) -> None:
+    def _spoils(self, row_id: int, row: Row, room: float) -> tuple[bool, bool]:
+        """Would this row (replacing row_id's) give a protected cell away, or leave a
+        guarded unit too narrow (unless a forced publication did that already)? Also
+        returns whether it is too narrow, for `_settle`."""
+        narrow = self._too_narrow(row, room)
+        spoiled = self._determines_protected(row_id, row) or (
+            narrow and row_id not in self.narrow
+        )
+        return spoiled, narrow
+
+    def _settle(self, row_id: int, row: Row, narrow: bool) -> None:
         """Bookkeeping after a (possibly forced) change to a row."""
         if self._determines_protected(row_id, row):
             self.lost_units.add(self.pivot_of[row_id])
-        if self._too_narrow(row):
+        if narrow:
             self.narrow.add(row_id)
         else:
             self.narrow.discard(row_id)
@@ -255,16 +290,23 @@ class _Span:
         k = self.row_of.get(u)
         if k is None:
             # Not a pivot: publishing it deletes its column.
-            hit = {i: {c: v for c, v in row.items() if c != u} for i, row in self.rows.items() if u in row}
+            hit = {
+                i: {c: v for c, v in row.items() if c != u}
+                for i, row in self.rows.items()
+                if u in row
+            }
+            rooms = {i: self.room[i] - self.rows[i][u] * self.value[u] for i in hit}
             res_hit = self.res_where.get(u, set())
+            checked = {i: self._spoils(i, row, rooms[i]) for i, row in hit.items()}
             if not force and (
-                any(self._spoils(i, row) for i, row in hit.items())
+                any(spoiled for spoiled, _ in checked.values())
                 or any(len(self.residuals[j]) == 1 and j not in self.lost for j in res_hit)
             ):
                 return False
             for i, row in hit.items():
                 self.rows[i] = row
-                self._settle(i, row)
+                self.room[i] = rooms[i]
+                self._settle(i, row, checked[i][1])
             for j in res_hit:
                 del self.residuals[j][u]
                 if not self.residuals[j]:
@@ -292,30 +334,44 @@ class _Span:
 
     def _drop(self, k: int) -> None:
         del self.rows[k]
+        del self.room[k]
         self.narrow.discard(k)
         del self.row_of[self.pivot_of.pop(k)]
 
     def _add(self, r: Row, force: bool, replacing: int | None) -> bool:
-        q = max(r, key=lambda c: (abs(r[c]) > 0.5, self.preference.get(c, 0.0), -c))
+        # Pivot on a protected unit if the row has one (never published, so its row is
+        # never rebuilt), else on the unit published last; a coefficient of magnitude
+        # at least 1/2 where possible, for stability; ties on the lowest column.
+        stable = [c for c in self.protected.intersection(r) if abs(r[c]) > 0.5]
+        if stable:
+            q = min(stable)
+        else:
+            q = max(r, key=lambda c: (abs(r[c]) > 0.5, self.preference.get(c, 0.0), -c))
         scale = r[q]
         r = {c: v / scale for c, v in r.items()}
         if not force and len(r) == 1 and q in self.protected:
             return False
-        if not force and self._too_narrow(r):
+        room = self._room(r)
+        narrow = self._too_narrow(r, room)
+        if not force and narrow:
             return False
         changed: dict[int, Row] = {}
+        rooms: dict[int, float] = {}
         for i, row in self.rows.items():
             if q in row and i != replacing:
                 changed[i] = _eliminated(row, q, r)
+                rooms[i] = self.room[i] - row[q] * room
         res_changed = {j: _eliminated(self.residuals[j], q, r) for j in self.res_where.get(q, ())}
+        checked = {i: self._spoils(i, row, rooms[i]) for i, row in changed.items()}
         if not force and (
-            any(self._spoils(i, row) for i, row in changed.items())
+            any(spoiled for spoiled, _ in checked.values())
             or any(not res and j not in self.lost for j, res in res_changed.items())
         ):
             return False
         for i, row in changed.items():
             self.rows[i] = row
-            self._settle(i, row)
+            self.room[i] = rooms[i]
+            self._settle(i, row, checked[i][1])
         for j, res in res_changed.items():
             for col in self.residuals[j]:
                 self.res_where[col].discard(j)
@@ -331,7 +387,8 @@ class _Span:
         self.pivot_of[k] = q
         self.row_of[q] = k
         self.rows[k] = r
-        self._settle(k, r)
+        self.room[k] = room
+        self._settle(k, r, narrow)
         return True
 
 

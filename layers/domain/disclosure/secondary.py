@@ -123,15 +123,15 @@ def protect(
         structure = Structure(
             [Equation(total, children) for total, children in relations], values
         )
+        structure.require(need)
         blocks = _blocks(ordered, values, regions, units) if overlays else []
         for block in blocks:
             _eliminate_block(block, hidden, values, need)
-        proven: dict[str, float] = {}
         found: Acceptance | None = None
         for round_number in range(1, MAX_REPAIR_ROUNDS + 1):
             report.rounds = round_number
             _local_fix_point(hidden, values, relations)
-            found = _audit(structure, hidden, need, proven, report, blocks)
+            found = _audit(structure, hidden, report, blocks)
             if not found.failing:
                 break
             if blocks:
@@ -142,7 +142,7 @@ def protect(
                 break
         if found is not None and found.failing:
             _fail_closed(found.failing, hidden, values, relations, report)
-            found = _audit(structure, hidden, need, proven, report, blocks)
+            found = _audit(structure, hidden, report, blocks)
         if found is not None:
             _record_widths(report, found, primary)
             report.n_components = found.n_components
@@ -172,15 +172,13 @@ def protect(
 def _audit(
     structure: Structure,
     hidden: Mapping[str, Protection],
-    need: Mapping[str, float],
-    proven: dict[str, float],
     report: Report,
     blocks: Sequence[Block],
 ) -> Acceptance:
-    """Step D, keeping the widths proven so far (they stand while the withheld set grows)."""
+    """Step D (the structure keeps the widths proven so far: they stand while the
+    withheld set grows)."""
     started = time.perf_counter()
-    found = accept(structure, set(hidden), need, proven, blocks)
-    proven.update(found.widths)
+    found = accept(structure, set(hidden), blocks)
     report.seconds_audit += time.perf_counter() - started
     report.n_lps += found.n_lps
     return found
