@@ -184,6 +184,40 @@ def accept(structure: Structure, hidden: set[str], blocks: Sequence[Block] = ())
     return result
 
 
+def narrowest(structure: Structure, hidden: set[str], keys: set[str]) -> float | None:
+    """The exact narrowest width among the withheld `keys` (for the report): cells are
+    taken by their proven width, smallest first, and solved exactly until no proven
+    width is below the narrowest found. Call after `accept`."""
+    index, proven = structure.index, structure.proven
+    cells = sorted((index[k] for k in keys & hidden if k in index), key=lambda i: (proven[i], i))
+    if not cells:
+        return INF if keys & hidden else None
+    mask = np.zeros(len(structure.keys), dtype=bool)
+    mask[[index[k] for k in hidden if k in index]] = True
+    groups = structure.components(mask)
+    home = {int(c): g for g, (members, _) in enumerate(groups) for c in members}
+    solver = _Solver(structure)
+    best, current = INF, -1
+    for i in cells:
+        if proven[i] >= best:
+            break
+        members, eqs = groups[home[i]]
+        if not len(eqs):
+            width = INF
+        elif len(eqs) == 1:
+            group = [structure.keys[c] for c in members]
+            one = one_equation(group, structure.equations[int(eqs[0])], structure.values, hidden)
+            interval = one[structure.keys[i]]
+            width = _integer_width(interval.low, interval.high)
+        else:
+            if current != home[i]:
+                solver.begin(structure.system(members, eqs, mask))
+                current = home[i]
+            width = solver.exact_width(int(np.flatnonzero(members == i)[0]))
+        best = min(best, width)
+    return best
+
+
 def _prove_block(block: Block, mask: np.ndarray, structure: Structure) -> None:
     """Widths proven inside one block, in terms of its units (DISCLOSURE.md 5.3 step C's
     parameterisation): the withheld units are the unknowns, each published total of the
@@ -340,7 +374,7 @@ class _Solver:
         """Proven widths of the component's cells: exact for those whose proofs fall short
         of `want` (a cell that fails on its maximum alone is not minimised: its width is
         at most its maximum, all it needs to fail)."""
-        self.system, self.loaded, self.costed, self.duals = system, False, [], {}
+        self.begin(system)
         x = self.structure.value[system.cells]
         high, low = x.copy(), x.copy()
         d = null_directions(system.a, x) if directions else np.zeros((len(x), 0))
@@ -368,6 +402,18 @@ class _Solver:
             elif self.high[i] - self.low[i] < want[i]:
                 self._solve(group, maximise=False, keep_duals=False)
         return np.maximum(self.high - self.low, known)
+
+    def begin(self, system: _System) -> None:
+        """Work on another component from now on."""
+        self.system, self.loaded, self.costed, self.duals = system, False, [], {}
+        x = self.structure.value[system.cells]
+        self.high, self.low = x.copy(), x.copy()
+
+    def exact_width(self, i: int) -> float:
+        """Cell i's exact width (its LP bounds, rounded inwards)."""
+        self._solve(np.array([i]), maximise=True, keep_duals=False)
+        self._solve(np.array([i]), maximise=False, keep_duals=False)
+        return float(self.high[i] - self.low[i])
 
     def _load(self) -> None:
         assert self.system is not None

@@ -12,7 +12,9 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from layers.domain.disclosure.acceptance import Acceptance, Structure, accept
+from threadpoolctl import threadpool_limits
+
+from layers.domain.disclosure.acceptance import Acceptance, Structure, accept, narrowest
 from layers.domain.disclosure.audit import Equation, UnionFind
 from layers.domain.disclosure.cells import Protection, Released
 from layers.domain.disclosure.elimination import Block, eliminate
@@ -118,34 +120,11 @@ def protect(
     primary = {k for k, p in hidden.items() if p is not Protection.STICKY}
 
     if policy.secondary and hidden:
-        width = float(max(policy.min_count, 1))
-        need = dict.fromkeys(primary, width)
-        structure = Structure(
-            [Equation(total, children) for total, children in relations], values
-        )
-        structure.require(need)
-        blocks = _blocks(ordered, values, regions, units) if overlays else []
-        for block in blocks:
-            _eliminate_block(block, hidden, values, need)
-        found: Acceptance | None = None
-        for round_number in range(1, MAX_REPAIR_ROUNDS + 1):
-            report.rounds = round_number
-            _local_fix_point(hidden, values, relations)
-            found = _audit(structure, hidden, report, blocks)
-            if not found.failing:
-                break
-            if blocks:
-                progressed = _repair_blocks(found, blocks, hidden, values, relations, need)
-            else:
-                progressed = _repair(found.failing, hidden, values, relations)
-            if not progressed:
-                break
-        if found is not None and found.failing:
-            _fail_closed(found.failing, hidden, values, relations, report)
-            found = _audit(structure, hidden, report, blocks)
-        if found is not None:
-            _record_widths(report, found, primary)
-            report.n_components = found.n_components
+        # The linear algebra here is many tiny matrices: BLAS threads only contend.
+        with threadpool_limits(limits=1, user_api="blas"):
+            _secondary(
+                hidden, values, ordered, relations, primary, policy, overlays, regions, units, report
+            )
 
     released: dict[str, Released] = {}
     for key in units:
@@ -167,6 +146,45 @@ def protect(
     report.n_failed_closed = sum(1 for p in hidden.values() if p is Protection.FAILED_CLOSED)
     report.seconds_total = time.perf_counter() - started
     return Protected(released, report)
+
+
+def _secondary(
+    hidden: dict[str, Protection],
+    values: Mapping[str, float],
+    ordered: Sequence[Group],
+    relations: Sequence[tuple[str, tuple[str, ...]]],
+    primary: set[str],
+    policy: DisclosurePolicy,
+    overlays: Sequence[Group],
+    regions: Sequence[str],
+    units: Mapping[str, float | None],
+    report: Report,
+) -> None:
+    """Secondary suppression, audit, repair and fail closed (steps B to E), in place."""
+    width = float(max(policy.min_count, 1))
+    need = dict.fromkeys(primary, width)
+    structure = Structure([Equation(total, children) for total, children in relations], values)
+    structure.require(need)
+    blocks = _blocks(ordered, values, regions, units) if overlays else []
+    for block in blocks:
+        _eliminate_block(block, hidden, values, need)
+    for round_number in range(1, MAX_REPAIR_ROUNDS + 1):
+        report.rounds = round_number
+        _local_fix_point(hidden, values, relations)
+        found = _audit(structure, hidden, report, blocks)
+        if not found.failing:
+            break
+        if blocks:
+            progressed = _repair_blocks(found, blocks, hidden, values, relations, need)
+        else:
+            progressed = _repair(found.failing, hidden, values, relations)
+        if not progressed:
+            break
+    if found.failing:
+        _fail_closed(found.failing, hidden, values, relations, report)
+        found = _audit(structure, hidden, report, blocks)
+    _record_widths(report, structure, hidden, primary)
+    report.n_components = found.n_components
 
 
 def _audit(
@@ -404,9 +422,10 @@ def _fail_closed(
     )
 
 
-def _record_widths(report: Report, found: Acceptance, primary: set[str]) -> None:
-    """The narrowest widths the audit proved (exact where an LP had to decide it)."""
-    prim = [w for k, w in found.widths.items() if k in primary]
-    sec = [w for k, w in found.widths.items() if k not in primary]
-    report.narrowest_primary = min(prim) if prim else None
-    report.narrowest_secondary = min(sec) if sec else None
+def _record_widths(
+    report: Report, structure: Structure, hidden: Mapping[str, Protection], primary: set[str]
+) -> None:
+    """The exact narrowest widths of withheld primary and other cells."""
+    withheld = set(hidden)
+    report.narrowest_primary = narrowest(structure, withheld, primary)
+    report.narrowest_secondary = narrowest(structure, withheld, withheld - primary)
