@@ -47,9 +47,9 @@ TOLERANCE = 1e-7
 class Acceptance:
     """The verdict on one suppression pattern.
 
-    `widths` holds, for every withheld cell, a width its interval is proven to have at
-    least (exact for failing cells and where both LPs were needed); `failing` are the
-    cells short of their need; `helpers` maps a failing cell to published cells whose
+    `widths` holds, for every withheld cell that passes, a width its interval is proven
+    to have at least, and for a failing cell a width its interval has at most (below its
+    need either way); `failing` are the cells short of their need; `helpers` maps a failing cell to published cells whose
     withholding would widen its interval, the most useful and cheapest first.
     """
 
@@ -164,6 +164,7 @@ def accept(structure: Structure, hidden: set[str], blocks: Sequence[Block] = ())
     result.n_components = len(groups) + len(loose)
     solver = _Solver(structure)
     helpers: dict[int, list[str]] = {}
+    failing: dict[int, float] = {}
     for cells, eqs in groups:
         if (proven[cells] >= want[cells]).all():
             continue
@@ -173,12 +174,19 @@ def accept(structure: Structure, hidden: set[str], blocks: Sequence[Block] = ())
             proven[cells] = [_integer_width(one[k].low, one[k].high) for k in group]
             continue
         system = structure.system(cells, eqs, mask)
-        proven[cells] = solver.certify(system, want[cells], proven[cells], directions=not blocks)
-        for i in np.flatnonzero(proven[cells] < want[cells]):
-            helpers[int(cells[i])] = solver.helpers(int(i), want[cells[i]] - proven[cells[i]])
+        widths = solver.certify(system, want[cells], proven[cells], directions=not blocks)
+        short = widths < want[cells]
+        # A failing cell's width is at most this (its maximum; its minimum was not asked
+        # for): keep it for the verdict and the helpers, not as a proof.
+        proven[cells] = np.where(short, proven[cells], widths)
+        for i in np.flatnonzero(short):
+            failing[int(cells[i])] = float(widths[i])
+            helpers[int(cells[i])] = solver.helpers(int(i), want[cells[i]] - widths[i])
     inside = np.flatnonzero(mask)
+    short_inside = inside[proven[inside] < want[inside]]
     result.widths = {keys[i]: float(proven[i]) for i in inside} | loose
-    result.failing = [keys[i] for i in inside[proven[inside] < want[inside]]]
+    result.widths |= {keys[i]: failing.get(int(i), float(proven[i])) for i in short_inside}
+    result.failing = [keys[i] for i in short_inside]
     result.helpers = {keys[i]: found for i, found in helpers.items()}
     result.n_lps = solver.lps
     return result
