@@ -222,38 +222,42 @@ def _blocks(
                 if child not in region_of:
                     region_of[child] = region
                     stack.append(child)
-    touched: dict[str, frozenset[str]] = {
-        u: frozenset({region_of.get(u, "")}) for u in units if u in values
-    }
-    whole: dict[str, bool] = {}
+    merged = UnionFind(sorted({"", *region_keys}))
+    # Each cell's home region; None for a total over whole regions (outside every block).
+    home: dict[str, str | None] = {u: region_of.get(u, "") for u in units if u in values}
+    whole: set[str] = set()
     for group in ordered:
         kids = children[group.key]
-        touched[group.key] = frozenset().union(*(touched.get(c, frozenset()) for c in kids))
-        whole[group.key] = group.key in region_keys or (
-            bool(kids) and all(whole.get(c, False) for c in kids)
-        )
-    merged = UnionFind(sorted({r for t in touched.values() for r in t}))
-    for group in ordered:
-        spanned = sorted(touched[group.key])
-        if len(spanned) > 1 and not whole[group.key]:
-            for other in spanned[1:]:
-                merged.union(spanned[0], other)
+        if group.key in region_keys:
+            home[group.key] = group.key
+            whole.add(group.key)
+            continue
+        if kids and all(c in whole for c in kids):
+            home[group.key] = None
+            whole.add(group.key)
+            continue
+        found = {home.get(c) for c in kids}
+        if None in found:  # part over whole regions, part not: leave it to the audit
+            home[group.key] = None
+            continue
+        first = min(found, default="")  # type: ignore[type-var]
+        for other in found:
+            merged.union(first, other)  # a total across regions joins them
+        home[group.key] = first
     block_units: dict[str, list[str]] = {}
     for unit in sorted(u for u in units if u in values):
-        block_units.setdefault(merged.find(region_of.get(unit, "")), []).append(unit)
+        block_units.setdefault(merged.find(home[unit] or ""), []).append(unit)
     cells: dict[str, dict[str, frozenset[str]]] = {
-        b: {u: frozenset({u}) for u in us} for b, us in block_units.items()
+        b: {u: frozenset((u,)) for u in us} for b, us in block_units.items()
     }
-    unit_sets: dict[str, frozenset[str]] = {}
     for group in ordered:
-        homes = {merged.find(r) for r in touched[group.key]}
-        if len(homes) != 1 or group.key not in values:
+        where = home.get(group.key)
+        if where is None or group.key not in values:
             continue
-        members = frozenset().union(
-            *(unit_sets.get(c, frozenset({c})) for c in children[group.key])
+        inside = cells.setdefault(merged.find(where), {})
+        inside[group.key] = frozenset().union(
+            *(inside.get(c) or frozenset((c,)) for c in children[group.key])
         )
-        unit_sets[group.key] = members
-        cells[homes.pop()][group.key] = members
     return [Block(block_units[b], cells[b], values) for b in sorted(block_units)]
 
 
