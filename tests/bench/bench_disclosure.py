@@ -12,8 +12,9 @@ LPs solved by the acceptance audit; seconds for the whole protection (wall clock
 CPU time of this process, which the other work on a shared machine disturbs less) and
 for the audit within it; converged (nothing failed closed); exact recoveries (withheld
 cells an attacker pins to one value: must be 0) and the narrowest primary width, both
-from the exact narrowest widths in the report (computed after the acceptance audit), or with --verify from an independent full LP
-audit solving every withheld cell's min and max (slow: minutes at mean 6).
+from the exact narrowest widths in the report (computed after the acceptance audit), or
+with --verify from an independent full LP audit solving every withheld cell's min and
+max (slow: minutes at mean 6).
 """
 
 from __future__ import annotations
@@ -130,7 +131,9 @@ def run(
     )
 
 
-def full_audit(result, units, groups, overlay) -> tuple[int, float | None]:  # type: ignore[no-untyped-def]
+def full_audit(  # type: ignore[no-untyped-def]
+    result, units, groups, overlay
+) -> tuple[int, float | None]:
     """Independent check: every withheld cell's min and max by LP over what is released."""
     values = dict(units)
     for g in [*groups, *overlay]:  # children first

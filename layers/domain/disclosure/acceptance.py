@@ -17,8 +17,12 @@ totally unimodular systems of one hierarchy plus one overlay family, conservativ
 otherwise.
 
 Widths only grow when more cells are withheld (the earlier system is a slice of the new
-one), so a width proven in one repair round stands in the next: `proven` carries them,
-and a round re-examines only the cells that failed and those newly withheld.
+one), so a width proven in one repair round stands in the next: the `Structure` keeps
+them, and a round re-examines only the cells that failed and those newly withheld.
+
+Blocks (the elimination's districts) give most proofs cheaply, in terms of their units;
+twins (cells in exactly the same equations: the LSOAs an MSOA and a ward share) need one
+LP between them.
 
 For a failing cell the LP's row duals say which published cells would widen it if they
 were withheld too (their reduced costs), so repair (step E) can pick one that helps
@@ -32,7 +36,6 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
-
 from scipy.linalg import qr, solve_triangular
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -49,8 +52,9 @@ class Acceptance:
 
     `widths` holds, for every withheld cell that passes, a width its interval is proven
     to have at least, and for a failing cell a width its interval has at most (below its
-    need either way); `failing` are the cells short of their need; `helpers` maps a failing cell to published cells whose
-    withholding would widen its interval, the most useful and cheapest first.
+    need either way); `failing` are the cells short of their need; `helpers` maps a
+    failing cell to published cells whose withholding would widen its interval, the most
+    useful and cheapest first.
     """
 
     failing: list[str]
@@ -105,19 +109,22 @@ class Structure:
         graph = coo_matrix((np.ones(len(cells)), (cells, n + eqs)), shape=(n + m, n + m))
         _, label = connected_components(graph, directed=False)
         inside = np.flatnonzero(mask)
+        if not len(inside):
+            return []
         touched = np.unique(eqs)
-        cell_order = np.argsort(label[inside], kind="stable")
+        cell_order = np.argsort(label[inside], kind="stable")  # cells stay ascending
         eq_order = np.argsort(label[n + touched], kind="stable")
         cell_labels = label[inside][cell_order]
         eq_labels = label[n + touched][eq_order]
-        cell_groups = np.split(inside[cell_order], np.flatnonzero(np.diff(cell_labels)) + 1)
-        eq_cuts = np.searchsorted(eq_labels, cell_labels[np.r_[0, np.flatnonzero(np.diff(cell_labels)) + 1]])
-        eq_ends = np.searchsorted(eq_labels, cell_labels[np.r_[0, np.flatnonzero(np.diff(cell_labels)) + 1]], side="right")
+        starts = np.r_[0, np.flatnonzero(np.diff(cell_labels)) + 1]
+        first = np.searchsorted(eq_labels, cell_labels[starts], side="left")
+        last = np.searchsorted(eq_labels, cell_labels[starts], side="right")
         eq_sorted = touched[eq_order]
         out = [
             (group, eq_sorted[a:b])
-            for group, a, b in zip(cell_groups, eq_cuts, eq_ends, strict=True)
-            if len(group)
+            for group, a, b in zip(
+                np.split(inside[cell_order], starts[1:]), first, last, strict=True
+            )
         ]
         return sorted(out, key=lambda g: int(g[0][0]))
 
@@ -235,7 +242,10 @@ def _prove_block(block: Block, mask: np.ndarray, structure: Structure) -> None:
     index = structure.index
     where = block.where(index)
     withheld = mask[where] & (where >= 0)
-    if not withheld.any() or (structure.proven[where[withheld]] >= structure.want[where[withheld]]).all():
+    if (
+        not withheld.any()
+        or (structure.proven[where[withheld]] >= structure.want[where[withheld]]).all()
+    ):
         return
     is_unit = block.unit_mask
     withheld_units = np.flatnonzero(withheld & is_unit)  # positions in block.keys
@@ -261,8 +271,12 @@ def _prove_block(block: Block, mask: np.ndarray, structure: Structure) -> None:
     a = np.array(rows)
     d = null_directions(a, x)
     raised, lowered = _moves(d, x)
-    high = np.maximum(x, np.maximum(raised.max(axis=1, initial=-INF), lowered.max(axis=1, initial=-INF)))
-    low = np.minimum(x, np.minimum(raised.min(axis=1, initial=INF), lowered.min(axis=1, initial=INF)))
+    high = np.maximum(
+        x, np.maximum(raised.max(axis=1, initial=-INF), lowered.max(axis=1, initial=-INF))
+    )
+    low = np.minimum(
+        x, np.minimum(raised.min(axis=1, initial=INF), lowered.min(axis=1, initial=INF))
+    )
     # Twins (units in the same published totals) can empty into each other.
     twin = twins(a)
     paired = np.bincount(twin)[twin] > 1
@@ -409,7 +423,8 @@ class _Solver:
                 self.low[i] = 0.0  # no cell goes below zero: it fails whatever its minimum
             elif self.high[i] - self.low[i] < want[i]:
                 self._solve(group, maximise=False, keep_duals=False)
-        return np.maximum(self.high - self.low, known)
+        widths: np.ndarray = np.maximum(self.high - self.low, known)
+        return widths
 
     def begin(self, system: _System) -> None:
         """Work on another component from now on."""
@@ -424,7 +439,8 @@ class _Solver:
         return float(self.high[i] - self.low[i])
 
     def _load(self) -> None:
-        assert self.system is not None
+        if self.system is None:
+            raise RuntimeError("no component to load: call begin() first")
         a, b = self.system.a, self.system.b
         highs = self.highs
         highs.clearModel()
@@ -467,8 +483,7 @@ class _Solver:
                 self.high[group] = np.floor(bound + TOLERANCE)
             else:
                 self.low[group] = max(0.0, float(np.ceil(bound - TOLERANCE)))
-            if keep_duals:
-                assert self.system is not None
+            if keep_duals and self.system is not None:
                 y = np.array(solution.row_dual)
                 # The optimum is y . b (strong duality; every lower bound is 0): fix the
                 # sign convention here rather than trust the solver's for maximisation.

@@ -171,4 +171,3 @@ def _solve_component(
                 bounds.append(values.get(key, 0.0))
         result[key] = Interval(max(0.0, bounds[0]), bounds[1])
     return result
-

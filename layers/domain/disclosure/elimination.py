@@ -252,9 +252,7 @@ class _Span:
         guarded unit too narrow (unless a forced publication did that already)? Also
         returns whether it is too narrow, for `_settle`."""
         narrow = self._too_narrow(row, room)
-        spoiled = self._determines_protected(row_id, row) or (
-            narrow and row_id not in self.narrow
-        )
+        spoiled = self._determines_protected(row_id, row) or (narrow and row_id not in self.narrow)
         return spoiled, narrow
 
     def _settle(self, row_id: int, row: Row, narrow: bool) -> None:
@@ -403,4 +401,3 @@ def _eliminated(row: Row, q: int, r: Row) -> Row:
         else:
             out[c] = x
     return out
-

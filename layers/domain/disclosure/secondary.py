@@ -123,7 +123,16 @@ def protect(
         # The linear algebra here is many tiny matrices: BLAS threads only contend.
         with threadpool_limits(limits=1, user_api="blas"):
             _secondary(
-                hidden, values, ordered, relations, primary, policy, overlays, regions, units, report
+                hidden,
+                values,
+                ordered,
+                relations,
+                primary,
+                policy,
+                overlays,
+                regions,
+                units,
+                report,
             )
 
     released: dict[str, Released] = {}
@@ -236,12 +245,13 @@ def _blocks(
             home[group.key] = None
             whole.add(group.key)
             continue
-        found = {home.get(c) for c in kids}
+        found = [home.get(c) for c in kids]
         if None in found:  # part over whole regions, part not: leave it to the audit
             home[group.key] = None
             continue
-        first = min(found, default="")  # type: ignore[type-var]
-        for other in found:
+        spanned = sorted({h for h in found if h is not None})
+        first = spanned[0] if spanned else ""
+        for other in spanned[1:]:
             merged.union(first, other)  # a total across regions joins them
         home[group.key] = first
     block_units: dict[str, list[str]] = {}

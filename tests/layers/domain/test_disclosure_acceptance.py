@@ -136,10 +136,11 @@ def test_elimination_leaves_no_protected_cell_in_the_span_of_what_it_publishes(s
         assert not withheld & protected
         assert all(values[k] > 0 for k in withheld), "zeros are never complements"
         column = {u: i for i, u in enumerate(block.units)}
+        cells = block.cells
 
-        def vector(key: str) -> np.ndarray:
-            v = np.zeros(len(block.units))
-            v[[column[u] for u in block.cells[key]]] = 1.0
+        def vector(key: str, column=column, cells=cells) -> np.ndarray:  # type: ignore[no-untyped-def]
+            v = np.zeros(len(column))
+            v[[column[u] for u in cells[key]]] = 1.0
             return v
 
         published = [vector(k) for k in keys if k not in protected | withheld]

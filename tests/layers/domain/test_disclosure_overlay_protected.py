@@ -6,8 +6,6 @@ force over integer solutions."""
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -78,9 +76,7 @@ def test_random_hierarchies_with_overlays_leave_nothing_recoverable(system, thre
     units, groups, wards, districts = system
     sticky = frozenset(data.draw(st.sets(st.sampled_from(sorted(units)), max_size=2)))
     policy = DisclosurePolicy(min_count=threshold, round_to=0, secondary=True)
-    result = protect(
-        units, groups, policy, forced_hidden=sticky, overlays=wards, regions=districts
-    )
+    result = protect(units, groups, policy, forced_hidden=sticky, overlays=wards, regions=districts)
     # (Failing closed is allowed: a sticky zero can be given away by published zeros; what
     # is then released must still give nothing away.)
     check(result, units, groups, wards, policy)
@@ -123,9 +119,9 @@ def brute_force(
         caps.append(int(min(around)))
     if not free or np.prod([c + 1 for c in caps], dtype=float) > 2e6:
         return None
-    grid = np.stack(
-        np.meshgrid(*[np.arange(c + 1) for c in caps], indexing="ij"), axis=-1
-    ).reshape(-1, len(free))
+    grid = np.stack(np.meshgrid(*[np.arange(c + 1) for c in caps], indexing="ij"), axis=-1).reshape(
+        -1, len(free)
+    )
     position = {u: i for i, u in enumerate(free)}
 
     def total(key: str) -> np.ndarray:
