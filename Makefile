@@ -13,7 +13,7 @@ export SHARED_DATA
 # The venv is rebuilt when the pinned dependencies change.
 DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 
-.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint bench-tiles bench-ingest
+.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint bench-tiles bench-ingest bench-disclosure
 
 help:
 	@echo "make demo       set up everything, load the demo data, serve http://127.0.0.1:8000"
@@ -86,3 +86,6 @@ bench-tiles: demo-data
 
 bench-ingest: demo-data
 	$(PY) tests/bench/bench_ingest.py --rows 1000000
+
+bench-disclosure: venv
+	$(PY) tests/bench/bench_disclosure.py
