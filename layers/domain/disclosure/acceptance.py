@@ -199,14 +199,18 @@ def accept(structure: Structure, hidden: set[str], blocks: Sequence[Block] = ())
     return result
 
 
-def narrowest(structure: Structure, hidden: set[str], keys: set[str]) -> float | None:
+def narrowest(
+    structure: Structure, hidden: set[str], keys: set[str], *, accepted: bool
+) -> float | None:
     """The exact narrowest width among the withheld `keys` (for the report): cells are
     taken by their proven width, smallest first, and solved exactly until no proven
-    width is below the narrowest found. Call after `accept`."""
+    width is below the narrowest found (or, when the audit `accepted` the pattern, one
+    is found at the smallest need, below which none can be). Call after `accept`."""
     index, proven = structure.index, structure.proven
     cells = sorted((index[k] for k in keys & hidden if k in index), key=lambda i: (proven[i], i))
     if not cells:
         return INF if keys & hidden else None
+    floor = float(structure.want[cells].min()) if accepted else -INF
     mask = np.zeros(len(structure.keys), dtype=bool)
     mask[[index[k] for k in hidden if k in index]] = True
     groups = structure.components(mask)
@@ -230,6 +234,8 @@ def narrowest(structure: Structure, hidden: set[str], keys: set[str]) -> float |
                 current = home[i]
             width = solver.exact_width(int(np.flatnonzero(members == i)[0]))
         best = min(best, width)
+        if best <= floor + 1e-6:  # want is the need less 1e-9
+            break
     return best
 
 

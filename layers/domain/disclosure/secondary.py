@@ -1,7 +1,8 @@
 """Protect one table of counts: primary rules, secondary (complementary) suppression over
 the area hierarchy, the interval audit, repair, fail closed, then rounding.
 
-DISCLOSURE.md sections 4 and 5.3 (steps B, D, E, F). Pure: the caller gives the finest
+DISCLOSURE.md sections 4 and 5.3 (steps B to F; step C, elimination, in `elimination.py`
+for overlays; step D, the audit, in `acceptance.py`). Pure: the caller gives the finest
 units' values and the published totals as groups of children.
 """
 
@@ -94,9 +95,10 @@ def protect(
       (DISCLOSURE.md 5.3 step C) block by block: each of `regions` (group keys, e.g.
       districts) with its units and every total inside it, regions that an overlay
       straddles taken together. That leaves no withheld cell exactly recoverable; the
-      audit then checks widths, and a repair withholds one more cell for a primary cell
-      left too narrow and re-runs the elimination of its block, which keeps every
-      withheld cell protected (the withheld set only grows, so widths only widen).
+      audit then checks widths, and a repair withholds, for each cell left too narrow,
+      a published cell the audit's LP duals say widens it, and re-runs the elimination
+      of its block, which keeps every withheld cell protected (the withheld set only
+      grows, so widths only widen and proofs carry over from round to round).
     """
     started = time.perf_counter()
     groups = [*groups, *overlays]
@@ -192,7 +194,7 @@ def _secondary(
     if found.failing:
         _fail_closed(found.failing, hidden, values, relations, report)
         found = _audit(structure, hidden, report, blocks)
-    _record_widths(report, structure, hidden, primary)
+    _record_widths(report, structure, hidden, primary, accepted=not found.failing)
     report.n_components = found.n_components
 
 
@@ -437,9 +439,15 @@ def _fail_closed(
 
 
 def _record_widths(
-    report: Report, structure: Structure, hidden: Mapping[str, Protection], primary: set[str]
+    report: Report,
+    structure: Structure,
+    hidden: Mapping[str, Protection],
+    primary: set[str],
+    accepted: bool,
 ) -> None:
     """The exact narrowest widths of withheld primary and other cells."""
     withheld = set(hidden)
-    report.narrowest_primary = narrowest(structure, withheld, primary)
-    report.narrowest_secondary = narrowest(structure, withheld, withheld - primary)
+    report.narrowest_primary = narrowest(structure, withheld, primary, accepted=accepted)
+    report.narrowest_secondary = narrowest(
+        structure, withheld, withheld - primary, accepted=accepted
+    )
