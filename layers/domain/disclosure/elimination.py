@@ -28,7 +28,7 @@ most over [0, that sum]. The LP audit (step D) remains the acceptance test.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from functools import cached_property
 
 import numpy as np
@@ -52,7 +52,7 @@ class Block:
     def __init__(
         self,
         units: Sequence[str],
-        cells: Mapping[str, frozenset[str]],
+        cells: Mapping[str, Collection[str]],
         values: Mapping[str, float],
     ) -> None:
         self.units = tuple(units)

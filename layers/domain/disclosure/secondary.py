@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from dataclasses import dataclass, field
 
 from threadpoolctl import threadpool_limits
@@ -259,16 +260,17 @@ def _blocks(
     block_units: dict[str, list[str]] = {}
     for unit in sorted(u for u in units if u in values):
         block_units.setdefault(merged.find(home[unit] or ""), []).append(unit)
-    cells: dict[str, dict[str, frozenset[str]]] = {
-        b: {u: frozenset((u,)) for u in us} for b, us in block_units.items()
+    cells: dict[str, dict[str, tuple[str, ...]]] = {
+        b: {u: (u,) for u in us} for b, us in block_units.items()
     }
     for group in ordered:
         where = home.get(group.key)
         if where is None or group.key not in values:
             continue
         inside = cells.setdefault(merged.find(where), {})
-        inside[group.key] = frozenset().union(
-            *(inside.get(c) or frozenset((c,)) for c in children[group.key])
+        # A total's children do not overlap (it is their sum), so neither do their units.
+        inside[group.key] = tuple(
+            chain.from_iterable(inside.get(c) or (c,) for c in children[group.key])
         )
     return [Block(block_units[b], cells[b], values) for b in sorted(block_units)]
 
