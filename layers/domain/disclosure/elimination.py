@@ -22,7 +22,14 @@ ordinary unit usually only deletes a column, which keeps the pass cheap.
 Besides exactness, a cheap necessary condition for width (DISCLOSURE.md 5.3 step B,
 "sum < T") is kept: a published total containing a primary unit must keep withheld
 units summing to at least that unit's protection width, because the unit can range at
-most over [0, that sum]. The LP audit (step D) remains the acceptance test.
+most over [0, that sum]; and so must every combination the basis holds whose
+coefficients all have one sign (c . x = room bounds x_p by room / c_p). That catches most
+of the narrow intervals that MSOAs and wards cut between them. The LP audit (step D,
+`acceptance.py`) remains the acceptance test; repair (step E) handles what it finds.
+
+Candidates are published largest first, so the complements withheld are the cheapest
+cells (the smallest values), ties broken by a stable hash of the key (step F): the same
+table and policy always give the same pattern.
 """
 
 from __future__ import annotations
