@@ -258,23 +258,11 @@ def _prove_block(block: Block, mask: np.ndarray, structure: Structure) -> None:
     if not len(withheld_units):
         return
     unit_columns = block.key_column[withheld_units]
-    position = np.full(len(block.units), -1, dtype=np.intp)
-    position[unit_columns] = np.arange(len(unit_columns))
     x = np.array(block.value)[unit_columns]
-    rows = [np.ones(len(unit_columns))]
-    totals: list[int] = []
-    sums: list[np.ndarray] = []
-    for k in np.flatnonzero(~is_unit):
-        at = position[block.members[block.keys[k]]]
-        at = at[at >= 0]
-        row = np.zeros(len(unit_columns))
-        row[at] = 1.0
-        if withheld[k]:
-            totals.append(int(k))
-            sums.append(row)
-        elif len(at):
-            rows.append(row)
-    a = np.array(rows)
+    over = block.membership[:, unit_columns]  # every cell of the block over these units
+    published_totals = ~is_unit & ~withheld & over.any(axis=1)
+    totals = np.flatnonzero(~is_unit & withheld)
+    a = np.vstack([np.ones(len(unit_columns)), over[published_totals]])
     d = null_directions(a, x)
     raised, lowered = _moves(d, x)
     high = np.maximum(
@@ -290,8 +278,8 @@ def _prove_block(block: Block, mask: np.ndarray, structure: Structure) -> None:
     high = np.maximum(high, np.where(paired, np.bincount(twin, weights=x)[twin], high))
     found = np.zeros(len(where))
     found[withheld_units] = high - low
-    if totals and d.shape[1]:
-        m = np.array(sums)
+    if len(totals) and d.shape[1]:
+        m = over[totals]
         x_t = m @ x
         up = m @ np.nan_to_num(raised, posinf=1e18)
         down = m @ np.nan_to_num(lowered, posinf=1e18)

@@ -107,6 +107,14 @@ class Block:
         """For each key (in `keys` order) that is a unit, its column; -1 for totals."""
         return np.array([self.column.get(k, -1) if self.is_unit[k] else -1 for k in self.keys])
 
+    @cached_property
+    def membership(self) -> np.ndarray:
+        """keys x units: 1 where the key's cell sums the unit."""
+        out = np.zeros((len(self.keys), len(self.units)))
+        for i, key in enumerate(self.keys):
+            out[i, self.members[key]] = 1.0
+        return out
+
     def where(self, index: Mapping[str, int]) -> np.ndarray:
         """Positions of the block's keys in another index (the audit's structure); -1 for
         a key it lacks."""
