@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 import zlib
 from collections.abc import Mapping, Sequence
-from itertools import chain
 from dataclasses import dataclass, field
+from itertools import chain
 
 from threadpoolctl import threadpool_limits
 
