@@ -93,6 +93,7 @@ class Structure:
         # stand from one repair round to the next: widths only grow as more is withheld).
         self.want = np.ones(len(keys)) - 1e-9
         self.proven = np.zeros(len(keys))
+        self._components: tuple[bytes, list[tuple[np.ndarray, np.ndarray]]] | None = None
 
     def require(self, need: Mapping[str, float]) -> None:
         """Widths needed (the protection width for primary cells; 1 by default)."""
@@ -103,6 +104,14 @@ class Structure:
     def components(self, mask: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         """(withheld cells, equations touching them) of each connected component, as
         index arrays, ordered by each component's first cell (so results are stable)."""
+        signature = mask.tobytes()
+        if self._components is not None and self._components[0] == signature:
+            return self._components[1]
+        found = self._find_components(mask)
+        self._components = (signature, found)
+        return found
+
+    def _find_components(self, mask: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
         n, m = len(self.keys), len(self.equations)
         chosen = mask[self.entry_cell]
         cells, eqs = self.entry_cell[chosen], self.entry_eq[chosen]
