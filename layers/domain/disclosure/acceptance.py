@@ -94,6 +94,7 @@ class Structure:
         self.want = np.ones(len(keys)) - 1e-9
         self.proven = np.zeros(len(keys))
         self._components: tuple[bytes, list[tuple[np.ndarray, np.ndarray]]] | None = None
+        self._closed: dict[int, bool] = {}
 
     def require(self, need: Mapping[str, float]) -> None:
         """Widths needed (the protection width for primary cells; 1 by default)."""
@@ -137,6 +138,32 @@ class Structure:
         ]
         return sorted(out, key=lambda g: int(g[0][0]))
 
+    def closed(self, block: Block) -> bool:
+        """Does every equation that touches the block lie inside it, or touch it only
+        through a total of all its units (which proofs keep fixed)? Only then are
+        solutions of the block's equations solutions of the whole system."""
+        if id(block) not in self._closed:
+            self._closed[id(block)] = self._is_closed(block)
+        return self._closed[id(block)]
+
+    def _is_closed(self, block: Block) -> bool:
+        where = block.where(self.index)
+        inside = np.zeros(len(self.keys), dtype=bool)
+        inside[where[where >= 0]] = True
+        whole = np.zeros(len(self.keys), dtype=bool)
+        full = np.array([len(block.members[k]) == len(block.units) for k in block.keys])
+        whole[where[(where >= 0) & full]] = True
+        hits = inside[self.entry_cell]
+        touched = np.unique(self.entry_eq[hits])
+        partly = touched[
+            np.bincount(self.entry_eq[hits], minlength=len(self.equations))[touched]
+            < (self.start[touched + 1] - self.start[touched])
+        ]
+        if not len(partly):
+            return True
+        crossing = np.isin(self.entry_eq, partly) & hits
+        return bool(whole[self.entry_cell[crossing]].all())
+
     def system(self, cells: np.ndarray, eqs: np.ndarray, mask: np.ndarray) -> _System:
         """The component's equations over its withheld cells, published values moved to
         the right-hand side."""
@@ -164,14 +191,16 @@ def accept(structure: Structure, hidden: set[str], blocks: Sequence[Block] = ())
     Cells in `hidden` are unknown to the attacker; the structure's values are the true
     values of every cell. Widths proven in an earlier round are kept in the structure
     (valid because widths only grow as more is withheld). `blocks` (the elimination's)
-    give cheap proofs block by block before any component is looked at.
+    give cheap proofs block by block before any component is looked at; a block that an
+    equation crosses (other than through its own total) is left to the LPs.
     """
     keys, index = structure.keys, structure.index
     mask = np.zeros(len(keys), dtype=bool)
     mask[[index[k] for k in hidden if k in index]] = True
     want = structure.want
     for block in blocks:
-        _prove_block(block, mask, structure)
+        if structure.closed(block):
+            _prove_block(block, mask, structure)
     proven = structure.proven
     result = Acceptance([], {})
     # Withheld cells in no equation at all: nothing bounds them.

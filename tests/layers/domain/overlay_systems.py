@@ -27,7 +27,7 @@ def chain(values: list[int], msoa_size: int, ward_size: int):
 def systems(draw, max_units: int = 12):
     """Random districts of units, MSOAs of consecutive units within each, and wards that
     are any partition of each district's units (so they need not nest in MSOAs), with
-    the partnership total over the districts."""
+    the partnership total over the districts; sometimes a ward crosses the districts."""
     n_districts = draw(st.integers(min_value=1, max_value=2))
     units: dict[str, float] = {}
     groups: list[Group] = []
@@ -50,6 +50,14 @@ def systems(draw, max_units: int = 12):
         groups += [*msoas, district]
         districts.append(district.key)
     groups.append(Group("ALL", tuple(districts)))
+    if n_districts == 2 and draw(st.booleans()):
+        # A ward across the district boundary: the first unit of D1 joins a ward of D0
+        # (so the two districts' blocks must be taken together).
+        moved = "L100"
+        wards = [Group(w.key, tuple(u for u in w.children if u != moved)) for w in wards]
+        host = next(i for i, w in enumerate(wards) if w.key.startswith("W0"))
+        wards[host] = Group(wards[host].key, (*wards[host].children, moved))
+        wards = [w for w in wards if w.children]
     return units, groups, wards, districts
 
 

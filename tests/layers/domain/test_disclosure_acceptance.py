@@ -163,3 +163,14 @@ def test_elimination_honours_the_width_of_its_published_totals():
     block = Block(sorted(units), cells, {**units, "M": 49.0})
     withheld = eliminate(block, {"L1", "L2"}, {"L1": 10.0, "L2": 10.0})
     assert withheld == {"L3"}
+
+
+def test_block_proofs_are_used_only_for_blocks_no_equation_crosses():
+    # Proofs inside a block keep its own equations and its total; a published ward that
+    # takes a unit of another block would be broken by them, so that block gets none.
+    values = {"a": 1.0, "b": 2.0, "c": 3.0, "d": 4.0, "D0": 3.0, "D1": 7.0, "ALL": 10.0}
+    nested = [Equation("D0", ("a", "b")), Equation("D1", ("c", "d")), Equation("ALL", ("D0", "D1"))]
+    cells = {"a": ("a",), "b": ("b",), "D0": ("a", "b")}
+    assert Structure(nested, values).closed(Block(["a", "b"], cells, values))
+    crossed = [*nested, Equation("W", ("b", "c"))]
+    assert not Structure(crossed, values | {"W": 5.0}).closed(Block(["a", "b"], cells, values))

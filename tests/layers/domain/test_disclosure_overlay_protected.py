@@ -74,7 +74,8 @@ def test_with_straddling_wards_no_withheld_cell_can_be_worked_out(
 @given(systems(), st.integers(min_value=3, max_value=10), st.data())
 def test_random_hierarchies_with_overlays_leave_nothing_recoverable(system, threshold, data):
     units, groups, wards, districts = system
-    sticky = frozenset(data.draw(st.sets(st.sampled_from(sorted(units)), max_size=2)))
+    keys = sorted({*units, *(g.key for g in [*groups, *wards])})
+    sticky = frozenset(data.draw(st.sets(st.sampled_from(keys), max_size=2)))
     policy = DisclosurePolicy(min_count=threshold, round_to=0, secondary=True)
     result = protect(units, groups, policy, forced_hidden=sticky, overlays=wards, regions=districts)
     # (Failing closed is allowed: a sticky zero can be given away by published zeros; what
@@ -84,7 +85,7 @@ def test_random_hierarchies_with_overlays_leave_nothing_recoverable(system, thre
     for key, cell in result.cells.items():
         if cell.protection is Protection.SECONDARY:
             assert units.get(key, 1.0) != 0 and true_values(units, groups, wards)[key] != 0
-    for key in sticky:
+    for key in sticky:  # withheld in the previous release: still withheld
         assert result.cells[key].status is Status.WITHHELD
 
 
