@@ -13,7 +13,7 @@ export SHARED_DATA
 # The venv is rebuilt when the pinned dependencies change.
 DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 
-.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint audit bench-tiles bench-ingest national bench-tiles-national bench-load
+.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint audit bench-tiles bench-ingest bench-disclosure national bench-tiles-national bench-load
 
 help:
 	@echo "make demo       set up everything, load the demo data, serve http://127.0.0.1:8000"
@@ -122,3 +122,6 @@ bench-tiles-national: national
 bench-load: national
 	@scripts/system-packages.sh wrk
 	COMMONGROUND_DB=$(NATIONAL_DB) $(PY) tests/bench/bench_load.py --during-ingest 10000000
+
+bench-disclosure: venv
+	$(PY) tests/bench/bench_disclosure.py

@@ -172,15 +172,26 @@ def test_wards_are_sums_of_published_lsoas_or_withheld_as_incomplete(crime, tmp_
     assert all(c[2] == "custom_area_incomplete" and c[0] is None for c in incomplete)
 
 
-def test_wards_inside_the_protected_system_leave_nothing_recoverable(crime, tmp_path):
-    truth = counts(20, seed=5)
+@pytest.mark.parametrize("mean", [20, 12, 6])
+def test_wards_inside_the_protected_system_converge_and_leave_nothing_recoverable(
+    crime, tmp_path, mean
+):
+    # Leicester and Bradford, all of their wards in the protected system: elimination per
+    # district, then the audit, converges at every density (no fall back to wards from
+    # published LSOAs, nothing failed closed), and an attacker's LP over what is released
+    # (wards included) recovers nothing and narrows no small count below 10.
+    truth = counts(mean, seed=5)
     policy = DisclosurePolicy(min_count=10, round_to=0, ward_method=WardMethod.PROTECTED)
     protected = table(publish(crime, tmp_path, truth, "r1.csv"), policy=policy)
     assert protected.policy_key.endswith("-wp")
+    assert "ward_method" not in protected.report  # no fallback
+    assert protected.report["n_failed_closed"] == 0
+    assert protected.report["narrowest_primary"] >= 10
     wards = protected.cells["ward13"]
     assert {c[2] for c in wards.values() if c[1] == "withheld"} <= {"confidential"}
     assert any(c[1] == "shown" for c in wards.values())
     found = attacker_intervals(protected.cells, truth, wards=True)
+    assert found
     for key, interval in found.items():
         level, code = key.split(":")
         primary = level == "lsoa11" and 0 < truth[code] < 10
@@ -196,13 +207,22 @@ def test_owner_view_is_every_figure_unrounded_at_every_level(crime, tmp_path):
 
 
 def test_wards_fall_back_to_published_units_when_the_protected_system_fails(crime, tmp_path):
-    truth = counts(12, seed=5)  # dense small counts: wards inside the system fail closed
+    # A cell withheld in the first release stays withheld (sticky); in the second its
+    # whole MSOA is zero, so the published MSOA total of 0 gives it away whatever else is
+    # withheld (zeros are never complements): the protected system cannot converge, and
+    # the wards fall back to sums of published LSOAs (DISCLOSURE.md 4 step 5).
     policy = DisclosurePolicy(min_count=10, round_to=0, ward_method=WardMethod.PROTECTED)
-    protected = table(publish(crime, tmp_path, truth, "r1.csv"), policy=policy)
+    truth = counts(12, seed=5)
+    first = table(publish(crime, tmp_path, truth, "r1.csv"), policy=policy).cells["lsoa11"]
+    msoa_of = dict(
+        Lookup.objects.filter(
+            child_level__slug="lsoa11", parent_level__slug="msoa11", method="exact"
+        ).values_list("child_code", "parent_code")
+    )
+    sticky = next(code for code in sorted(first) if first[code][1] == "withheld")
+    revised = {c: (0 if msoa_of[c] == msoa_of[sticky] else n) for c, n in truth.items()}
+    protected = table(publish(crime, tmp_path, revised, "r2.csv"), policy=policy)
     assert "did not converge" in protected.report["ward_method"]
-    assert protected.report["n_failed_closed"] == 0
-    assert any(c[1] == "shown" for c in protected.cells["lsoa11"].values())
+    assert protected.cells["lsoa11"][sticky][:2] == [None, "withheld"]
     incomplete = {c[2] for c in protected.cells["ward13"].values() if c[1] == "withheld"}
     assert incomplete == {"custom_area_incomplete"}
-    found = attacker_intervals(protected.cells, truth)
-    assert all(iv.width >= 1 - 1e-9 for iv in found.values())

@@ -37,7 +37,7 @@ class Interval:
         return self.high - self.low
 
 
-class _UnionFind:
+class UnionFind:
     def __init__(self, keys: Sequence[str]) -> None:
         self.parent = {k: k for k in keys}
 
@@ -57,7 +57,7 @@ class _UnionFind:
 
 def components(hidden: set[str], equations: Sequence[Equation]) -> list[list[str]]:
     """Groups of withheld cells linked by equations (sorted, so results are stable)."""
-    uf = _UnionFind(sorted(hidden))
+    uf = UnionFind(sorted(hidden))
     for eq in equations:
         members = [k for k in (eq.total, *eq.parts) if k in hidden]
         for other in members[1:]:
@@ -97,7 +97,7 @@ def intervals(
         if not rows:
             found = {key: Interval(0.0, INF) for key in group}
         elif len(rows) == 1:
-            found = _one_equation(group, next(iter(rows.values())), values, hidden)
+            found = one_equation(group, next(iter(rows.values())), values, hidden)
         else:
             found = _solve_component(group, list(rows.values()), values, hidden)
         if cache is not None:
@@ -106,7 +106,7 @@ def intervals(
     return out
 
 
-def _one_equation(
+def one_equation(
     group: list[str], eq: Equation, values: Mapping[str, float], hidden: set[str]
 ) -> dict[str, Interval]:
     """The LP's answer in closed form when one equation links the unknowns (most

@@ -1,19 +1,25 @@
 """Protect one table of counts: primary rules, secondary (complementary) suppression over
 the area hierarchy, the interval audit, repair, fail closed, then rounding.
 
-DISCLOSURE.md sections 4 and 5.3 (steps B, D, E, F). Pure: the caller gives the finest
+DISCLOSURE.md sections 4 and 5.3 (steps B to F; step C, elimination, in `elimination.py`
+for overlays; step D, the audit, in `acceptance.py`). Pure: the caller gives the finest
 units' values and the published totals as groups of children.
 """
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 
-from layers.domain.disclosure.audit import Equation, Interval, components, intervals
+from threadpoolctl import threadpool_limits
+
+from layers.domain.disclosure.acceptance import Acceptance, Structure, accept, narrowest
+from layers.domain.disclosure.audit import Equation, UnionFind
 from layers.domain.disclosure.cells import Protection, Released
-from layers.domain.disclosure.elimination import eliminate
+from layers.domain.disclosure.elimination import Block, eliminate
 from layers.domain.disclosure.policy import DisclosurePolicy
 from layers.domain.disclosure.primary import count_protection, round_half_away
 
@@ -41,6 +47,9 @@ class Report:
     n_components: int = 0
     narrowest_primary: float | None = None
     narrowest_secondary: float | None = None
+    n_lps: int = 0
+    seconds_audit: float = 0.0
+    seconds_total: float = 0.0
     policy: str = ""
     notes: list[str] = field(default_factory=list)
 
@@ -83,10 +92,16 @@ def protect(
       that still fails after the repair rounds is withheld whole (fail closed).
     - Shown counts are rounded to round_to from their exact value (totals included).
     - `overlays` (opt-in: wards in the protected system) are totals of units that do not
-      nest in the groups; with them, complements are first chosen by elimination within
-      each of `regions` (group keys, e.g. districts), which leaves no primary cell exactly
-      recoverable, then audited and repaired as above.
+      nest in the groups. With them, complements are chosen by elimination
+      (DISCLOSURE.md 5.3 step C) block by block: each of `regions` (group keys, e.g.
+      districts) with its units and every total inside it, regions that an overlay
+      straddles taken together. That leaves no withheld cell exactly recoverable; the
+      audit then checks widths, and a repair withholds, for each cell left too narrow,
+      a published cell the audit's LP duals say widens it, and re-runs the elimination
+      of its block, which keeps every withheld cell protected (the withheld set only
+      grows, so widths only widen and proofs carry over from round to round).
     """
+    started = time.perf_counter()
     groups = [*groups, *overlays]
     values: dict[str, float] = {k: float(v) for k, v in units.items() if v is not None}
     ordered = _in_dependency_order(groups)
@@ -107,31 +122,21 @@ def protect(
             hidden[key] = Protection.STICKY
     primary = {k for k, p in hidden.items() if p is not Protection.STICKY}
 
-    if policy.secondary and hidden and overlays:
-        _eliminate_by_region(hidden, values, ordered, regions)
     if policy.secondary and hidden:
-        equations = [Equation(total, children) for total, children in relations]
-        width = float(max(policy.min_count, 1))
-        solved: dict[tuple[str, ...], dict[str, Interval]] = {}
-        for round_number in range(1, MAX_REPAIR_ROUNDS + 1):
-            report.rounds = round_number
-            _local_fix_point(hidden, values, relations)
-            found = intervals(values, set(hidden), equations, solved)
-            failing = sorted(
-                k for k, iv in found.items() if iv.width < (width if k in primary else 1.0) - 1e-9
+        # The linear algebra here is many tiny matrices: BLAS threads only contend.
+        with threadpool_limits(limits=1, user_api="blas"):
+            _secondary(
+                hidden,
+                values,
+                ordered,
+                relations,
+                primary,
+                policy,
+                overlays,
+                regions,
+                units,
+                report,
             )
-            if not failing:
-                _record_widths(report, found, primary)
-                break
-            if not _repair(failing, hidden, values, relations):
-                break
-        else:
-            failing = _failing(values, hidden, equations, primary, width)
-        if failing:
-            _fail_closed(failing, hidden, values, relations, report)
-            found = intervals(values, set(hidden), equations)
-            _record_widths(report, found, primary)
-        report.n_components = len(components(set(hidden), equations))
 
     released: dict[str, Released] = {}
     for key in units:
@@ -151,37 +156,175 @@ def protect(
     report.n_sticky = sum(1 for p in hidden.values() if p is Protection.STICKY)
     report.n_secondary = sum(1 for p in hidden.values() if p is Protection.SECONDARY)
     report.n_failed_closed = sum(1 for p in hidden.values() if p is Protection.FAILED_CLOSED)
+    report.seconds_total = time.perf_counter() - started
     return Protected(released, report)
 
 
-def _eliminate_by_region(
+def _secondary(
     hidden: dict[str, Protection],
     values: Mapping[str, float],
     ordered: Sequence[Group],
+    relations: Sequence[tuple[str, tuple[str, ...]]],
+    primary: set[str],
+    policy: DisclosurePolicy,
+    overlays: Sequence[Group],
     regions: Sequence[str],
+    units: Mapping[str, float | None],
+    report: Report,
 ) -> None:
-    """Step C: elimination within each region (e.g. a district with its MSOAs and wards)."""
-    unit_sets: dict[str, frozenset[str]] = {}
+    """Secondary suppression, audit, repair and fail closed (steps B to E), in place."""
+    width = float(max(policy.min_count, 1))
+    need = dict.fromkeys(primary, width)
+    structure = Structure([Equation(total, children) for total, children in relations], values)
+    structure.require(need)
+    blocks = _blocks(ordered, values, regions, units) if overlays else []
+    for block in blocks:
+        _eliminate_block(block, hidden, values, need)
+    for round_number in range(1, MAX_REPAIR_ROUNDS + 1):
+        report.rounds = round_number
+        _local_fix_point(hidden, values, relations)
+        found = _audit(structure, hidden, report, blocks)
+        if not found.failing:
+            break
+        if blocks:
+            progressed = _repair_blocks(found, blocks, hidden, values, relations, need)
+        else:
+            progressed = _repair(found.failing, hidden, values, relations)
+        if not progressed:
+            break
+    if found.failing:
+        _fail_closed(found.failing, hidden, values, relations, report)
+        found = _audit(structure, hidden, report, blocks)
+    _record_widths(report, structure, hidden, primary, accepted=not found.failing)
+    report.n_components = found.n_components
+
+
+def _audit(
+    structure: Structure,
+    hidden: Mapping[str, Protection],
+    report: Report,
+    blocks: Sequence[Block],
+) -> Acceptance:
+    """Step D (the structure keeps the widths proven so far: they stand while the
+    withheld set grows)."""
+    started = time.perf_counter()
+    found = accept(structure, set(hidden), blocks)
+    report.seconds_audit += time.perf_counter() - started
+    report.n_lps += found.n_lps
+    return found
+
+
+def _blocks(
+    ordered: Sequence[Group],
+    values: Mapping[str, float],
+    regions: Sequence[str],
+    units: Mapping[str, float | None],
+) -> list[Block]:
+    """The regions' blocks (with no regions, one block of everything), merged where a
+    total straddles two without containing them whole (a ward across two districts).
+    Totals over whole blocks (the partnership) stay outside: the local rule and the audit
+    see to them."""
+    children = {g.key: [c for c in g.children if c in values] for g in ordered}
+    region_keys = set(regions)
+    region_of: dict[str, str] = {}
+    for region in sorted(region_keys & children.keys()):
+        stack = [region]
+        while stack:
+            for child in children.get(stack.pop(), ()):
+                if child not in region_of:
+                    region_of[child] = region
+                    stack.append(child)
+    merged = UnionFind(sorted({"", *region_keys}))
+    # Each cell's home region; None for a total over whole regions (outside every block).
+    home: dict[str, str | None] = {u: region_of.get(u, "") for u in units if u in values}
+    whole: set[str] = set()
     for group in ordered:
-        members: set[str] = set()
-        for child in group.children:
-            if child in values:
-                members |= unit_sets.get(child, frozenset({child}))
-        unit_sets[group.key] = frozenset(members)
-    for region in sorted(regions):
-        region_units = unit_sets.get(region)
-        if not region_units:
+        kids = children[group.key]
+        if group.key in region_keys:
+            home[group.key] = group.key
+            whole.add(group.key)
             continue
-        cells = {u: frozenset({u}) for u in region_units}
-        cells.update(
-            {k: v for k, v in unit_sets.items() if v and v <= region_units and k in values}
+        if kids and all(c in whole for c in kids):
+            home[group.key] = None
+            whole.add(group.key)
+            continue
+        found = [home.get(c) for c in kids]
+        if None in found:  # part over whole regions, part not: leave it to the audit
+            home[group.key] = None
+            continue
+        spanned = sorted({h for h in found if h is not None})
+        first = spanned[0] if spanned else ""
+        for other in spanned[1:]:
+            merged.union(first, other)  # a total across regions joins them
+        home[group.key] = first
+    block_units: dict[str, list[str]] = {}
+    for unit in sorted(u for u in units if u in values):
+        block_units.setdefault(merged.find(home[unit] or ""), []).append(unit)
+    cells: dict[str, dict[str, tuple[str, ...]]] = {
+        b: {u: (u,) for u in us} for b, us in block_units.items()
+    }
+    for group in ordered:
+        where = home.get(group.key)
+        if where is None or group.key not in values:
+            continue
+        inside = cells.setdefault(merged.find(where), {})
+        # A total's children do not overlap (it is their sum), so neither do their units.
+        inside[group.key] = tuple(
+            chain.from_iterable(inside.get(c) or (c,) for c in children[group.key])
         )
-        protected = {k for k in cells if k in hidden}
-        if not protected:
+    return [Block(block_units[b], cells[b], values) for b in sorted(block_units)]
+
+
+def _eliminate_block(
+    block: Block,
+    hidden: dict[str, Protection],
+    values: Mapping[str, float],
+    need: Mapping[str, float],
+) -> bool:
+    """Step C on one block: withhold what elimination says, keeping every cell already
+    withheld in the block protected. True when it withheld something new."""
+    protected = {k for k in block.cells if k in hidden}
+    if not protected:
+        return False
+    more = eliminate(block, protected, need)
+    for key in more:
+        hidden.setdefault(key, Protection.SECONDARY)
+    return bool(more)
+
+
+def _repair_blocks(
+    found: Acceptance,
+    blocks: Sequence[Block],
+    hidden: dict[str, Protection],
+    values: Mapping[str, float],
+    relations: Sequence[tuple[str, tuple[str, ...]]],
+    need: Mapping[str, float],
+) -> bool:
+    """Step E with overlays: for each failing cell withhold one published cell that the
+    audit's duals say widens it (the cheapest that widens it enough), unless one withheld
+    in this round already does; failing that, the cheapest visible non-zero member of a
+    relation it belongs to. Then re-run the elimination of every block that changed, with
+    all its withheld cells protected, so no newly withheld cell is left exact."""
+    before = set(hidden)
+    fallback: list[str] = []
+    for key in found.failing:
+        helpers = found.helpers.get(key, [])
+        if any(h in hidden and h not in before for h in helpers[:1]):
             continue
-        rank = {k: len(v) for k, v in cells.items()}
-        for key in eliminate(sorted(region_units), cells, values, protected, rank):
-            hidden.setdefault(key, Protection.SECONDARY)
+        choice = next((h for h in helpers if h not in hidden), None)
+        if choice is None:
+            fallback.append(key)
+        else:
+            hidden[choice] = Protection.SECONDARY
+    if fallback:
+        _repair(fallback, hidden, values, relations)
+    changed = set(hidden) - before
+    if not changed:
+        return False
+    for block in blocks:
+        if changed & block.cells.keys():
+            _eliminate_block(block, hidden, values, need)
+    return True
 
 
 def _in_dependency_order(groups: Sequence[Group]) -> list[Group]:
@@ -269,19 +412,6 @@ def _repair(
     return progressed
 
 
-def _failing(
-    values: Mapping[str, float],
-    hidden: dict[str, Protection],
-    equations: Sequence[Equation],
-    primary: set[str],
-    width: float,
-) -> list[str]:
-    found = intervals(values, set(hidden), equations)
-    return sorted(
-        k for k, iv in found.items() if iv.width < (width if k in primary else 1.0) - 1e-9
-    )
-
-
 def _fail_closed(
     failing: list[str],
     hidden: dict[str, Protection],
@@ -310,8 +440,16 @@ def _fail_closed(
     )
 
 
-def _record_widths(report: Report, found: Mapping[str, Interval], primary: set[str]) -> None:
-    prim = [iv.width for k, iv in found.items() if k in primary]
-    sec = [iv.width for k, iv in found.items() if k not in primary]
-    report.narrowest_primary = min(prim) if prim else None
-    report.narrowest_secondary = min(sec) if sec else None
+def _record_widths(
+    report: Report,
+    structure: Structure,
+    hidden: Mapping[str, Protection],
+    primary: set[str],
+    accepted: bool,
+) -> None:
+    """The exact narrowest widths of withheld primary and other cells."""
+    withheld = set(hidden)
+    report.narrowest_primary = narrowest(structure, withheld, primary, accepted=accepted)
+    report.narrowest_secondary = narrowest(
+        structure, withheld, withheld - primary, accepted=accepted
+    )
