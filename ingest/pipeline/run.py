@@ -3,9 +3,11 @@ command, the upload page (through the background worker) and the API.
 
 1. keep the file (sha256); the same file for the same dataset again does nothing;
 2. read the header and map the columns;
-3. check each row while storing it (COPY, in chunks) in one transaction;
-4. if anything is wrong, roll the values back and keep the release as `rejected`
-   with its report; otherwise (with commit) publish it in that same transaction.
+3. check every row (a chunk at a time, on integer codes: tabular.py), holding the good
+   values as columns (records.py);
+4. if anything is wrong, keep the release as `rejected` with its report; otherwise (with
+   commit) store the values in index order with one binary COPY into a table of the
+   release's own and publish it, in one transaction.
 A crash or kill at any point leaves the previous release current: the new release's
 values are in an uncommitted transaction until the moment it is published.
 """
@@ -15,12 +17,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -29,9 +30,10 @@ from ingest.pipeline.detect import FileRefused, KeptFile, keep_file
 from ingest.pipeline.parse import ParseError, map_columns
 from ingest.pipeline.points import GEO_FORMATS, aggregate, is_points, read_points
 from ingest.pipeline.publish import publish_release
+from ingest.pipeline.records import Records, Sorted
 from ingest.pipeline.report import Problem
-from ingest.pipeline.store import ReleaseTable, large_changes
-from ingest.pipeline.tabular import BATCH_COLUMNS, TableChecker, read_frames
+from ingest.pipeline.store import ReleaseTable, large_changes, period_ids
+from ingest.pipeline.tabular import Frames, TableChecker, read_frames
 from ingest.pipeline.validate import (
     MAX_PROBLEMS,
     Context,
@@ -203,7 +205,7 @@ def run(
     )
     context = _context(dataset, options)
     header: list[str] | None = None
-    frames: Iterator[pd.DataFrame] = iter(())
+    frames: Frames | None = None
     if kept.file_format not in GEO_FORMATS:
         try:
             header, frames = read_frames(kept.path, kept.file_format)
@@ -212,6 +214,7 @@ def run(
             result.n_problems = 1
             return _rejected(result, release, acting_user)
     outcome = Outcome()
+    records = Records()
     if is_points(kept.file_format, header):
 
         def problem(message: str, row: int, column: int | None, value: str) -> None:
@@ -231,12 +234,13 @@ def run(
         )
         result.notes.append("points: counted per area of the dataset's level")
 
-        def make_batches() -> Iterator[pd.DataFrame]:
+        def fill() -> None:
             if points is not None:
-                yield pd.DataFrame(
-                    list(aggregate(points, context, dataset.level_id, outcome, problem)),
-                    columns=BATCH_COLUMNS,
-                )
+                counts = list(aggregate(points, context, dataset.level_id, outcome, problem))
+                records.add_tuples(counts, [0] * len(counts))
+
+        def finish(values: Sorted) -> None:
+            """Counts come out of a GROUP BY: no repeats; aggregate() counted them."""
 
     else:
         assert header is not None  # noqa: S101 (tables always have one)
@@ -252,11 +256,14 @@ def run(
             return _rejected(result, release, acting_user)
         if columns.ignored:
             result.notes.append(f"columns not used: {', '.join(columns.ignored)}")
-        checker = TableChecker(context, columns, header)
+        checker = TableChecker(context, columns, header, records)
         outcome = checker.outcome
 
-        def make_batches() -> Iterator[pd.DataFrame]:
-            return checker.batches(frames, progress)
+        def fill() -> None:
+            assert frames is not None  # noqa: S101 (tables always have a reader)
+            checker.read(frames, progress)
+
+        finish = checker.finish
 
     def progress(n: int) -> None:
         if release is not None:
@@ -265,19 +272,18 @@ def run(
             on_progress(n)
 
     with transaction.atomic():
-        release_id = release.id if release is not None else 0
-        table = ReleaseTable(dataset.id, release_id)
-        table.create()
         try:
-            n_written = table.copy(make_batches(), outcome.periods)
+            fill()
         except ParseError as exc:  # a row that breaks the table, found while reading
             outcome.problems.append(Problem(str(exc)))
             outcome.n_problems += 1
-            n_written = 0
+        values = records.sort(period_ids(outcome.periods))
+        finish(values)
+        n_values = outcome.n_records
         result.warnings.extend(outcome.warnings)
         result.problems, result.n_problems = outcome.problems, outcome.n_problems
         result.notes.append(
-            f"{outcome.n_rows:,} row(s) read, {n_written:,} value(s); periods: "
+            f"{outcome.n_rows:,} row(s) read, {n_values:,} value(s); periods: "
             + ", ".join(sorted(outcome.periods)[:12])
             + (" …" if len(outcome.periods) > 12 else "")
         )
@@ -301,22 +307,8 @@ def run(
                 f"{missing:,} {context.level_slug} area(s) have no row in this release: they "
                 f"will show as 'no data', never as 0 (e.g. {', '.join(absent[:5])})"
             )
-        previous = Release.objects.filter(dataset=dataset, status=Release.Status.PUBLISHED).first()
-        if previous is not None and release is not None and not result.n_problems:
-            n_big, examples = large_changes(
-                table=table.name,
-                dataset_id=dataset.id,
-                release_id=release.id,
-                previous_id=previous.id,
-                factor=settings.INGEST_CHANGE_FACTOR,
-            )
-            if n_big:
-                result.warnings.append(
-                    f"{n_big:,} value(s) changed by more than {settings.INGEST_CHANGE_FACTOR}× "
-                    f"from release {previous.id}: {'; '.join(examples[:5])}"
-                )
-        if result.n_problems or not n_written:
-            if not n_written and not result.n_problems:
+        if result.n_problems or not n_values:
+            if not n_values and not result.n_problems:
                 result.problems.append(Problem("the file has no rows of values"))
                 result.n_problems = 1
             transaction.set_rollback(True)
@@ -324,6 +316,27 @@ def run(
             transaction.set_rollback(True)
             result.notes.append("Dry run: nothing written. Add --commit to publish.")
         else:
+            table = ReleaseTable(dataset.id, release.id)
+            table.create()
+            n_written = table.copy(values)
+            del values  # the rows are in the table now; free the memory before publishing
+            previous = Release.objects.filter(
+                dataset=dataset, status=Release.Status.PUBLISHED
+            ).first()
+            if previous is not None:
+                n_big, examples = large_changes(
+                    table=table.name,
+                    dataset_id=dataset.id,
+                    release_id=release.id,
+                    previous_id=previous.id,
+                    factor=settings.INGEST_CHANGE_FACTOR,
+                )
+                if n_big:
+                    result.warnings.append(
+                        f"{n_big:,} value(s) changed by more than "
+                        f"{settings.INGEST_CHANGE_FACTOR}× from release {previous.id}: "
+                        f"{'; '.join(examples[:5])}"
+                    )
             release.n_rows = outcome.n_rows
             release.n_values = n_written
             release.n_warnings = len(result.warnings)

@@ -81,6 +81,8 @@ class RowChecker:
         self._seen: set[tuple[int, int, str]] = set()
         self._period_cache: dict[str, Period | str] = {}
         self._merged: dict[tuple[int, int, str], list[float | None]] = {}
+        # the first row that made each converted record (for reports about it)
+        self.merged_rows: dict[tuple[int, int, str], int] = {}
 
     def problem(self, message: str, row: int, column: int | None, value: str) -> None:
         self.outcome.n_problems += 1
@@ -274,6 +276,7 @@ class RowChecker:
                     )
                 else:
                     self._merged[key] = [number, numerator, denominator]
+                    self.merged_rows[key] = row
                 continue
             if key in self._seen:
                 self.problem(
