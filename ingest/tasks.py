@@ -21,6 +21,7 @@ def ingest_upload(
     user_id: int | None,
     file_name: str,
     commit: bool = True,
+    size_hint: int = 0,
 ) -> dict[str, Any]:
     """Run the pipeline on an uploaded file; progress goes to the task's state."""
     dataset = Dataset.objects.get(id=dataset_id)
@@ -39,6 +40,7 @@ def ingest_upload(
             acting_user=user,
             file_name=file_name,
             on_progress=progress,
+            size_hint=size_hint,
         )
     finally:
         Path(path).unlink(missing_ok=True)  # the pipeline kept its own copy

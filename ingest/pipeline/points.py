@@ -8,13 +8,16 @@ fall in no area are reported with their rows, never dropped silently.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 from django.db import connection
 
 from ingest.formats.vector import UnreadableFile, read_vector
+from ingest.pipeline.detect import FileRefused, extract_zip
 from ingest.pipeline.parse import ParseError, Rows, read_table
 from ingest.pipeline.report import Problem
 from ingest.pipeline.validate import Context, Outcome, Record
@@ -79,8 +82,8 @@ def read_points(
     """Every point with its row, coordinates, SRID, indicator and period text."""
     if file_format in GEO_FORMATS:
         try:
-            frame = read_vector(path)
-        except UnreadableFile as exc:
+            frame = _read_geo(path, file_format)
+        except (UnreadableFile, FileRefused) as exc:
             outcome.problems.append(Problem(str(exc)))
             outcome.n_problems += 1
             return None
@@ -145,6 +148,18 @@ def read_points(
         when = cells[per_col].strip() if per_col is not None else (period or "")
         points.rows.append((number, x, y, epsg, slug, when))
     return points
+
+
+def _read_geo(path: Path, file_format: str) -> gpd.GeoDataFrame:
+    """A zipped Shapefile is unpacked by our checked extractor (bounded by the declared
+    sizes, nothing outside its folder), never handed to GDAL as an archive."""
+    if file_format != "shp-zip":
+        return read_vector(path)
+    with tempfile.TemporaryDirectory(prefix="shp-") as folder:
+        shapes = [p for p in extract_zip(path, Path(folder)) if p.suffix.lower() == ".shp"]
+        if len(shapes) != 1:
+            raise UnreadableFile(f"the archive should hold one shapefile (.shp), not {len(shapes)}")
+        return read_vector(shapes[0])
 
 
 def _is_float(cells: list[str], index: int) -> bool:

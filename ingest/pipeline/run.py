@@ -125,7 +125,13 @@ def _context(dataset: Dataset, options: Options) -> Context:
     )
 
 
+def _uploader(acting_user: Any) -> Any:
+    return acting_user if getattr(acting_user, "is_authenticated", False) else None
+
+
+@transaction.atomic
 def _rejected(result: Result, release: Release | None, acting_user: Any) -> Result:
+    """Mark the release rejected with its report, and its audit event, in one transaction."""
     result.ok = False
     if release is not None:
         release.status = Release.Status.REJECTED
@@ -152,21 +158,43 @@ def run(
     acting_user: Any = None,
     file_name: str | None = None,
     on_progress: Callable[[int], None] | None = None,
+    size_hint: int = 0,
 ) -> Result:
     """Check (and with `commit`, publish) one file as a release of `dataset`."""
     options = options or Options()
     started = time.perf_counter()
     label = f"{dataset.slug} from {file_name or source.name}"
     try:
-        kept: KeptFile = keep_file(source, name=file_name)
+        kept: KeptFile = keep_file(source, name=file_name, size_hint=size_hint)
     except FileRefused as exc:
-        return Result(
+        # Refused before reading: still a release (when committing) with its report and
+        # its audit event, and the file is kept unless it is over the size limit.
+        refused = exc.kept
+        release = None
+        if commit:
+            release = Release.objects.create(
+                dataset=dataset,
+                uploaded_by=_uploader(acting_user),
+                file_name=(file_name or source.name)[:255],
+                file_sha256=refused.sha256 if refused else "",
+                file_size=exc.size,
+                stored_path=str(refused.path) if refused else "",
+                file_format=refused.file_format if refused else "",
+            )
+        result = Result(
             ok=False,
             committed=False,
+            release=release,
             summary=f"Rejected {label}",
             problems=[Problem(str(exc))],
             n_problems=1,
         )
+        result.notes.append(
+            f"{exc.size:,} bytes, sha256 {refused.sha256[:16]}…; kept in the file store"
+            if refused
+            else f"{exc.size:,} bytes; not kept (over the size limit)"
+        )
+        return _rejected(result, release, acting_user)
     # A file rejected before may be tried again (with other options); one that was
     # published (current or superseded) is recognised and left alone.
     earlier = Release.objects.filter(
@@ -187,7 +215,7 @@ def run(
     if commit:
         release = Release.objects.create(
             dataset=dataset,
-            uploaded_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+            uploaded_by=_uploader(acting_user),
             file_name=kept.name,
             file_sha256=kept.sha256,
             file_size=kept.size,
@@ -201,7 +229,9 @@ def run(
         summary=f"{'Release' if commit else 'Dry run'} of {label}",
     )
     result.notes.append(
-        f"{kept.file_format}, {kept.size:,} bytes, sha256 {kept.sha256[:16]}…; kept at {kept.path}"
+        # The report is shown to the steward: the store's location on the server is not.
+        f"{kept.file_format}, {kept.size:,} bytes, sha256 {kept.sha256[:16]}…; kept in the "
+        "file store"
     )
     context = _context(dataset, options)
     header: list[str] | None = None

@@ -244,7 +244,25 @@ def test_ingest_refuses_files_it_cannot_read(published, crime, tmp_path, name, c
     path.write_bytes(content)
     result = run(path, crime, commit=True)
     assert not result.ok and message in str(result.problems[0])
-    assert Release.objects.filter(dataset=crime).count() == 1
+    # Refused before reading, and still a rejected release with its report, its audit
+    # event and the file kept (content-addressed); the published one is untouched.
+    rejected = Release.objects.get(dataset=crime, status="rejected")
+    assert message in rejected.report["problems"][0]["message"]
+    assert rejected.file_name == name and rejected.file_size == len(content)
+    kept = Path(rejected.stored_path)
+    assert kept.read_bytes() == content and kept.name == rejected.file_sha256
+    assert AuditEvent.objects.filter(
+        action="release.rejected", detail__release=rejected.id
+    ).exists()
+    assert Release.objects.get(dataset=crime, status="published") == published
+
+
+def test_a_refused_file_in_a_dry_run_leaves_no_release(crime, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    result = run(path, crime, commit=False)
+    assert not result.ok and "the file is empty" in str(result.problems[0])
+    assert not Release.objects.filter(dataset=crime).exists()
 
 
 def test_ingest_rejects_an_unreadable_spreadsheet(published, crime, tmp_path):
@@ -263,6 +281,16 @@ def test_ingest_refuses_a_file_over_the_size_limit(published, crime, tmp_path, s
     settings.INGEST_MAX_BYTES = 50
     result = run(write(tmp_path, GOOD * 3), crime, commit=True)
     assert not result.ok and "more than the 50 allowed" in str(result.problems[0])
+    # Over the limit, only the name and the size are recorded: the content is not kept.
+    rejected = Release.objects.get(dataset=crime, status="rejected")
+    assert rejected.file_size == len(GOOD * 3) and rejected.stored_path == ""
+    assert "the file was not kept" in rejected.report["problems"][0]["message"]
+    assert not any(settings.FILE_STORE.rglob("*")) or all(
+        p.is_dir() or p.read_bytes() != (GOOD * 3).encode() for p in settings.FILE_STORE.rglob("*")
+    )
+    assert AuditEvent.objects.filter(
+        action="release.rejected", detail__release=rejected.id
+    ).exists()
 
 
 def test_ingest_lists_every_problem_not_just_the_first(crime, tmp_path):
