@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from ingest.pipeline.publish import withdraw_release
 from ingest.pipeline.report import Problem
 from ingest.pipeline.run import Options, run
-from layers.models import Area, AuditEvent, Dataset, GeographyLevel, Indicator, Lookup, Release
+from layers.models import AuditEvent, Dataset, Indicator, Release
 from tests.ingest.conftest import values_of
 
 pytestmark = pytest.mark.django_db
@@ -306,49 +306,6 @@ def test_skip_unknown_areas_counts_them_as_a_warning(crime, tmp_path):
     )
     assert "1 row(s) for areas outside this geography were skipped" in out
     assert Release.objects.get(dataset=crime).status == "published"
-
-
-@pytest.fixture
-def lsoa21(crime) -> Dataset:
-    """Four 2021 LSOAs made from 2011 ones, an edition lookup with U, M and S changes, and
-    the crime dataset moved to lsoa21."""
-    level11 = GeographyLevel.objects.get(slug="lsoa11")
-    level21 = GeographyLevel.objects.get(slug="lsoa21")
-    source = {
-        a.gss_code: a
-        for a in Area.objects.filter(
-            level=level11, gss_code__in=["E01013600", "E01013601", "E01013602", "E01013603"]
-        )
-    }
-    for new, old in (
-        ("E01099001", "E01013600"),
-        ("E01099002", "E01013601"),
-        ("E01099003", "E01013602"),
-        ("E01099004", "E01013603"),
-    ):
-        Area.objects.create(
-            level=level21, gss_code=new, name=new, area_ha=1, geom_27700=source[old].geom_27700
-        )
-    links = [
-        ("E01013600", "E01099001", "U", 1.0),
-        ("E01013601", "E01099002", "M", 1.0),
-        ("E01013602", "E01099002", "M", 1.0),
-        ("E01013603", "E01099003", "S", 0.7),
-        ("E01013603", "E01099004", "S", 0.3),
-    ]
-    for old, new, change, weight in links:
-        Lookup.objects.create(
-            child_level=level11,
-            child_code=old,
-            parent_level=level21,
-            parent_code=new,
-            change=change,
-            weight=weight,
-            method=Lookup.Method.EDITION_CHANGE,
-        )
-    crime.level = level21
-    crime.save()
-    return crime
 
 
 def test_ingest_converts_unchanged_and_merged_2011_codes_exactly(lsoa21, tmp_path):
