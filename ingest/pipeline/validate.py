@@ -61,6 +61,14 @@ class Outcome:
     conversion_used: str = ""
 
 
+def best_fit(links: list[EditionLink]) -> EditionLink:
+    """The one new area an old one's figure goes to under the best-fit method: the link
+    with the largest weight (the share of the old area's population, as ONS publishes
+    it), and among equal weights the lowest new code, so that the choice never depends
+    on the order the lookup rows come in."""
+    return min(links, key=lambda link: (-link.weight, link.new_code))
+
+
 def _number(text: str) -> float | None:
     cleaned = text.strip().replace(",", "").replace(" ", "").replace("\u00a0", "")
     if not cleaned:
@@ -137,8 +145,7 @@ class RowChecker:
                 return ctx.area_ids[links[0].new_code], True
             if ctx.conversion_method == "best_fit":
                 self.outcome.conversion_used = "best_fit"
-                best = max(links, key=lambda link: (link.weight, link.new_code))
-                return ctx.area_ids[best.new_code], True
+                return ctx.area_ids[best_fit(links).new_code], True
             kind = "split" if "S" in changes else "changed in a complex way"
             self.problem(
                 f"{ctx.conversion_level} area {kind} in {ctx.level_slug}: it has no "
