@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
 from django.contrib.auth.models import User
 
+from ingest.pipeline.publish import sweep_interrupted_releases
 from ingest.pipeline.run import Options, run
 from layers.models import Dataset
 
@@ -52,3 +56,12 @@ def ingest_upload(
         "duplicate": result.duplicate_of is not None,
         "report": result.as_report(),
     }
+
+
+@worker_ready.connect
+def sweep_on_start(**_: Any) -> None:
+    """A worker that starts sweeps what a dead one left (the same verb as
+    `sweep_releases --commit`): releases it still holds are skipped by their lock."""
+    sweep_interrupted_releases(
+        older_than=timedelta(minutes=settings.INGEST_INTERRUPTED_AFTER_MINUTES), acting_user=None
+    )

@@ -32,7 +32,7 @@ from ingest.pipeline.points import GEO_FORMATS, aggregate, is_points, read_point
 from ingest.pipeline.publish import publish_release
 from ingest.pipeline.records import Records, Sorted
 from ingest.pipeline.report import Problem
-from ingest.pipeline.store import ReleaseTable, large_changes, period_ids
+from ingest.pipeline.store import ReleaseTable, large_changes, period_ids, working_on
 from ingest.pipeline.tabular import Frames, TableChecker, read_frames
 from ingest.pipeline.validate import (
     MAX_PROBLEMS,
@@ -222,6 +222,34 @@ def run(
             stored_path=str(kept.path),
             file_format=kept.file_format,
         )
+    # The release's advisory lock says a worker is on it (sweep_interrupted_releases).
+    with working_on(release.id if release is not None else None):
+        return _check(
+            kept,
+            dataset,
+            release,
+            options=options,
+            commit=commit,
+            acting_user=acting_user,
+            label=label,
+            started=started,
+            on_progress=on_progress,
+        )
+
+
+def _check(
+    kept: KeptFile,
+    dataset: Dataset,
+    release: Release | None,
+    *,
+    options: Options,
+    commit: bool,
+    acting_user: Any,
+    label: str,
+    started: float,
+    on_progress: Callable[[int], None] | None,
+) -> Result:
+    """Steps 2-4 of run()."""
     result = Result(
         ok=True,
         committed=False,

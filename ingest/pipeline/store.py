@@ -4,7 +4,8 @@ as a partition of `layers_value` when the release is published."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from layers.models import Period
 from layers.sqlfile import load_statements
 
 _SQL = load_statements(Path(__file__).parent.parent / "sql" / "values_write.sql")
+_SWEEP_SQL = load_statements(Path(__file__).parent.parent / "sql" / "releases_sweep.sql")
 
 
 def _q(prefix: str, number: int) -> str:
@@ -79,6 +81,40 @@ class ReleaseTable:
             values=values,
             progress=progress,
         )
+
+
+@contextmanager
+def working_on(release_id: int | None) -> Iterator[None]:
+    """Hold the release's advisory lock while an upload works on it (see sweep)."""
+    if release_id is None:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_SWEEP_SQL["lock_release"], {"release_id": release_id})
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(_SWEEP_SQL["unlock_release"], {"release_id": release_id})
+
+
+def is_abandoned(release_id: int) -> bool:
+    """True when no upload works on the release (call inside a transaction: the check's
+    lock is kept until it ends, so no upload can pick the release up meanwhile)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SWEEP_SQL["try_lock_release"], {"release_id": release_id})
+        return bool(cursor.fetchone()[0])
+
+
+def drop_leftover_table(release_id: int) -> bool:
+    """Drop a release's own table if one was left behind (never a partition)."""
+    name = _q("layers_value_r", release_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_SWEEP_SQL["leftover_table"], {"table": name})
+        if cursor.fetchone() is None:
+            return False
+        cursor.execute(f"DROP TABLE {name}")
+    return True
 
 
 def period_ids(periods: dict[str, PeriodValue]) -> dict[str, int]:
