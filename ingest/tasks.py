@@ -10,6 +10,7 @@ from celery import shared_task
 from celery.signals import worker_ready
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 
 from ingest.pipeline.publish import sweep_interrupted_releases
 from ingest.pipeline.run import Options, run
@@ -62,6 +63,10 @@ def ingest_upload(
 def sweep_on_start(**_: Any) -> None:
     """A worker that starts sweeps what a dead one left (the same verb as
     `sweep_releases --commit`): releases it still holds are skipped by their lock."""
-    sweep_interrupted_releases(
-        older_than=timedelta(minutes=settings.INGEST_INTERRUPTED_AFTER_MINUTES), acting_user=None
-    )
+    try:
+        sweep_interrupted_releases(
+            older_than=timedelta(minutes=settings.INGEST_INTERRUPTED_AFTER_MINUTES),
+            acting_user=None,
+        )
+    finally:
+        connection.close()  # this thread's; a task opens its own
