@@ -33,12 +33,10 @@ class Sorted:
     value: Floats
     numerator: Floats | None
     denominator: Floats | None
-    row: Ints
-    period_code: list[str]
-    period_index: npt.NDArray[np.int32]
     # positions (in the sorted arrays) of a value whose (indicator, period, area) is on
-    # an earlier row too
+    # an earlier row too, and each value's row (only gathered when there are repeats)
     repeated: Ints
+    row: Ints
 
     def __len__(self) -> int:
         return len(self.area_id)
@@ -115,20 +113,9 @@ class Records:
     def sort(self, period_ids: dict[str, int]) -> Sorted:
         """All values in (indicator id, period id, area id, row) order."""
         parts = self._parts
+        empty = np.empty(0, dtype=np.int64)
         if not parts:
-            empty = np.empty(0, dtype=np.int64)
-            return Sorted(
-                empty,
-                empty,
-                empty,
-                np.empty(0),
-                None,
-                None,
-                empty,
-                [],
-                np.empty(0, dtype=np.int32),
-                empty,
-            )
+            return Sorted(empty, empty, empty, np.empty(0), None, None, empty, empty)
 
         def joined(k: int) -> Floats | None:
             if all(p[k] is None for p in parts):
@@ -143,26 +130,21 @@ class Records:
         indicator = np.concatenate([p[0] for p in parts])
         period_index = np.concatenate([p[1] for p in parts])
         area = np.concatenate([p[2] for p in parts])
-        value = np.concatenate([p[3] for p in parts])
-        numerator, denominator = joined(4), joined(5)
         row = np.concatenate([p[6] for p in parts])
-        self._parts = []
         ids_of_index = np.array([period_ids[c] for c in self.period_codes], dtype=np.int64)
-        period = ids_of_index[period_index]
         indicators = distinct_ids(indicator)
-        periods = np.unique(ids_of_index)
         if (
             len(indicators) < 1 << 10
-            and len(periods) < 1 << 21
+            and len(ids_of_index) < 1 << 21
             and area.min() >= 0
             and area.max() < 1 << 32
         ):
-            # One 63-bit key (ranks keep the ids' order) sorts much faster than four.
-            key = (
-                (np.searchsorted(indicators, indicator).astype(np.int64) << 53)
-                | (np.searchsorted(periods, period).astype(np.int64) << 32)
-                | area
-            )
+            # One 63-bit key of ranks (which keep the ids' order) sorts much faster than
+            # four columns; the ranks are looked up in small tables, not searched.
+            indicator_rank = np.zeros(int(indicators[-1]) + 1, dtype=np.int64)
+            indicator_rank[indicators] = np.arange(len(indicators))
+            period_rank = np.argsort(np.argsort(ids_of_index)).astype(np.int64)
+            key = (indicator_rank[indicator] << 53) | (period_rank[period_index] << 32) | area
             order = np.argsort(key, kind="stable")
             sorted_key = key[order]
             repeated = np.flatnonzero(sorted_key[1:] == sorted_key[:-1]) + 1
@@ -171,6 +153,7 @@ class Records:
                 # arrive in file order: converted ones come last).
                 order = np.lexsort((row, key))
         else:
+            period = ids_of_index[period_index]
             order = np.lexsort((row, area, period, indicator))
             same = (
                 (indicator[order][1:] == indicator[order][:-1])
@@ -178,17 +161,18 @@ class Records:
                 & (area[order][1:] == area[order][:-1])
             )
             repeated = np.flatnonzero(same) + 1
+        value = np.concatenate([p[3] for p in parts])
+        numerator, denominator = joined(4), joined(5)
+        self._parts = []
         return Sorted(
             indicator_id=indicator[order],
-            period_id=period[order],
+            period_id=ids_of_index[period_index[order]],
             area_id=area[order],
             value=value[order],
             numerator=None if numerator is None else numerator[order],
             denominator=None if denominator is None else denominator[order],
-            row=row[order],
-            period_code=self.period_codes,
-            period_index=period_index[order],
             repeated=repeated.astype(np.int64),
+            row=row[order] if len(repeated) else empty,
         )
 
 

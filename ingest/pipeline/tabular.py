@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Full, Queue
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -43,7 +46,7 @@ Floats = npt.NDArray[np.float64]
 def check_text(path: Path) -> tuple[list[str], str]:
     """The header and the delimiter of a CSV file, once the whole file is known to be
     UTF-8 (read in blocks, never all at once)."""
-    line, offset, carry = 1, 0, b""
+    offset, carry = 0, b""
     with path.open("rb") as handle:
         while True:
             block = handle.read(_BLOCK)
@@ -60,12 +63,15 @@ def check_text(path: Path) -> tuple[list[str], str]:
             try:
                 complete.decode("utf-8")
             except UnicodeDecodeError as exc:
-                line += complete[: exc.start].count(b"\n")
+                bad = offset + exc.start
+                handle.seek(0)
+                line = 1 + sum(
+                    handle.read(min(_BLOCK, bad - done)).count(b"\n")
+                    for done in range(0, bad, _BLOCK)
+                )
                 raise ParseError(
-                    f"not UTF-8 text (row {line}, byte {offset + exc.start}): "
-                    "save the file as CSV UTF-8"
+                    f"not UTF-8 text (row {line}, byte {bad}): save the file as CSV UTF-8"
                 ) from None
-            line += complete.count(b"\n")
             offset += len(complete)
             if not block:
                 break
@@ -142,6 +148,48 @@ def _frames_from_rows(rows: Rows, width: int) -> Iterator[pd.DataFrame]:
             numbers, cells = [], []
     if cells:
         yield pd.DataFrame(cells, index=numbers, columns=list(range(width)), dtype=object)
+
+
+T = TypeVar("T")
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """The same items, the next one read on another thread while this one is used:
+    pandas' tokenizer releases the GIL, so reading and checking share two cores."""
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(message: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(message, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    return
+            put(("end", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
 
 
 @dataclass(slots=True)
@@ -466,7 +514,7 @@ class TableChecker:
         """Check every chunk, then add the values that came through an edition conversion."""
         columns = self.columns
         exact = {columns.value, columns.numerator, columns.denominator, *columns.wide}
-        for frame in frames({i for i in exact if i is not None}):
+        for frame in read_ahead(frames({i for i in exact if i is not None})):
             self.check(frame)
             if progress is not None:
                 progress(self.outcome.n_rows)

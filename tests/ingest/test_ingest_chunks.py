@@ -78,3 +78,15 @@ def test_values_are_stored_in_the_order_of_the_read_index(crime, tmp_path):
         stored = cursor.fetchall()
     assert len(stored) == 24
     assert stored == sorted(stored)
+
+
+def test_a_row_that_breaks_the_table_is_reported_from_the_reading_thread(
+    crime, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(tabular, "CHUNK_ROWS", 2)
+    text = HEADER + "E01013600,2024-03,all-crime,1\n" * 3 + "E01013601,2024-03,all-crime,1,9\n"
+    result = run(write(tmp_path, text), crime, commit=True)
+    assert not result.ok
+    assert "the rows do not line up with the header" in str(result.problems[0])
+    assert "line 5" in str(result.problems[0])
+    assert not Release.objects.filter(dataset=crime, status="published").exists()
