@@ -223,3 +223,16 @@ def test_the_file_store_is_outside_everything_the_web_server_serves():
     served += [Path(d[1] if isinstance(d, tuple) else d) for d in django_settings.STATICFILES_DIRS]
     for root in served:
         assert not store.is_relative_to(root.resolve()), root
+
+
+def test_the_upload_page_still_checks_the_csrf_token(crime, settings, tmp_path):
+    from django.test import Client
+
+    settings.UPLOAD_TMP = tmp_path / "incoming"
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_member("steward", crime.owner, "data_steward"))
+    response = client.post(
+        "/uploads/", {"dataset": crime.slug, "file": SimpleUploadedFile("r.csv", GOOD.encode())}
+    )
+    assert response.status_code == 403
+    assert not Release.objects.filter(dataset=crime).exists()
