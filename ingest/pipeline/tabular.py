@@ -34,6 +34,8 @@ from ingest.pipeline.validate import MAX_PROBLEMS, Context, RowChecker
 from layers.domain.periods import Period, PeriodError, parse_period
 
 CHUNK_ROWS = 250_000
+# what an area code missing from the geography is (TableChecker._unknown_kinds)
+_KNOWN, _MISSING, _CONVERT_OR_OTHER_LEVEL, _SKIPPED, _UNKNOWN = range(5)
 _SAMPLE = 64 * 1024
 _BLOCK = 1 << 20
 
@@ -317,6 +319,25 @@ class TableChecker:
             out[i] = np.nan if found is None else found
         return out
 
+    def _unknown_kinds(self, texts: Texts) -> npt.NDArray[np.int8]:
+        """What each distinct area code not in the geography is (validate.RowChecker.area
+        decides the same, one row at a time)."""
+        ctx = self.context
+        kinds = np.zeros(len(texts), dtype=np.int8)
+        for i, text in enumerate(texts):
+            code = text.strip().upper()
+            if code in ctx.area_ids:
+                kinds[i] = _KNOWN
+            elif not code:
+                kinds[i] = _MISSING
+            elif code in ctx.conversion or code in ctx.other_levels:
+                kinds[i] = _CONVERT_OR_OTHER_LEVEL
+            elif ctx.skip_unknown_areas:
+                kinds[i] = _SKIPPED
+            else:
+                kinds[i] = _UNKNOWN
+        return kinds
+
     def _periods_of(self, column: Column | None, rows: Ints) -> npt.NDArray[np.int32]:
         """Each row's period (an index into records.period_codes; -1 when it has none);
         rows with no period or one that cannot be read are noted as problems."""
@@ -362,24 +383,44 @@ class TableChecker:
         if not len(rows):
             return
         columns = self.columns
-        self.outcome.n_rows += len(rows)
         assert columns.area is not None  # noqa: S101 (map_columns guarantees it)
         area = every[columns.area]
         area_id = self._area_ids(area.texts)[area.codes]
         unknown = np.isnan(area_id)
         if unknown.any():
-            # Other levels, edition conversion, skipping: one row at a time.
-            cells = [every[i].take(unknown).cells() for i in range(len(self.header))]
-            for position, number in enumerate(rows[unknown]):
-                row_cells = [str(c[position]) for c in cells]
-                row_cells[columns.area] = row_cells[columns.area].strip().upper()
-                records = list(self.rows.check(int(number), row_cells))
-                self.records.add_tuples(records, [int(number)] * len(records))
-            keep = ~unknown
-            rows, area_id = rows[keep], area_id[keep]
-            every = {i: c.take(keep) for i, c in every.items()}
-            if not len(rows):
-                return
+            kind = self._unknown_kinds(area.texts)[area.codes]
+            slow = unknown & (kind == _CONVERT_OR_OTHER_LEVEL)
+            if slow.any():
+                # Edition conversion or a code of another level: one row at a time.
+                cells = [every[i].take(slow).cells() for i in range(len(self.header))]
+                for position, number in enumerate(rows[slow]):
+                    row_cells = [str(c[position]) for c in cells]
+                    row_cells[columns.area] = row_cells[columns.area].strip().upper()
+                    records = list(self.rows.check(int(number), row_cells))  # counts the row
+                    self.records.add_tuples(records, [int(number)] * len(records))
+                keep = ~slow
+                rows, area_id, kind = rows[keep], area_id[keep], kind[keep]
+                every = {i: c.take(keep) for i, c in every.items()}
+                area = every[columns.area]
+                if not len(rows):
+                    return
+            # The rest stay in the checks below (their other cells are checked as any
+            # row's are) but never become values.
+            skipped = kind == _SKIPPED
+            self.outcome.n_skipped_unknown += int(skipped.sum())
+            missing = kind == _MISSING
+            if missing.any():
+                self.problem(rows[missing], columns.area, "", "missing area code")
+            strange = kind == _UNKNOWN
+            if strange.any():
+                self.problem(
+                    rows[strange],
+                    columns.area,
+                    np.array([t.strip().upper() for t in area.take(strange).cells()], object),
+                    f"unknown area code: no {self.context.level_slug} area has it",
+                )
+            area_id = np.where(np.isnan(area_id), -1, area_id)
+        self.outcome.n_rows += len(rows)
         ids = area_id.astype(np.int64)
         period = self._periods_of(
             every[columns.period] if columns.period is not None else None, rows
@@ -495,7 +536,7 @@ class TableChecker:
                     "numerator larger than denominator",
                 )
                 ok &= ~over
-        ok &= period >= 0
+        ok &= (period >= 0) & (area_id >= 0)
         if not ok.any():
             return
         self.records.add(

@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 
 from ingest.pipeline import tabular
-from ingest.pipeline.run import run
+from ingest.pipeline.run import Options, run
 from layers.models import Release
 
 pytestmark = pytest.mark.django_db
@@ -90,3 +90,26 @@ def test_a_row_that_breaks_the_table_is_reported_from_the_reading_thread(
     assert "the rows do not line up with the header" in str(result.problems[0])
     assert "line 5" in str(result.problems[0])
     assert not Release.objects.filter(dataset=crime, status="published").exists()
+
+
+def test_rows_for_areas_outside_the_geography_are_skipped_by_code_not_by_row(crime, tmp_path):
+    outside = "".join(f"E0109{i:04d},2024-03,all-crime,{i}\n" for i in range(3))
+    text = HEADER + "E01013600,2024-03,all-crime,1\n" + outside + "E01013601,2024-03,all-crime,2\n"
+    result = run(
+        write(tmp_path, text), crime, commit=True, options=Options(skip_unknown_areas=True)
+    )
+    assert result.committed, result.render()
+    assert "5 row(s) read, 2 value(s)" in result.notes[1]
+    assert any(
+        "3 row(s) for areas outside this geography were skipped" in w for w in result.warnings
+    )
+
+
+def test_a_skipped_row_still_has_its_other_cells_checked(crime, tmp_path):
+    text = HEADER + "E01013600,2024-03,all-crime,1\nE01099999,2024-03,all-crime,lots\n"
+    result = run(
+        write(tmp_path, text), crime, commit=False, options=Options(skip_unknown_areas=True)
+    )
+    assert [str(p) for p in result.problems] == [
+        "row 3, column value, value 'lots': not a number (value)"
+    ]
