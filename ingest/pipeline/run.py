@@ -97,7 +97,6 @@ def progress_key(release_id: int) -> str:
 def _context(dataset: Dataset, options: Options) -> Context:
     level = dataset.level
     areas = dict(Area.objects.filter(level=level).values_list("gss_code", "id"))
-    others = dict(Area.objects.exclude(level=level).values_list("gss_code", "level__slug"))
     conversion: dict[str, list[EditionLink]] = {}
     conversion_level = None
     for link in Lookup.objects.filter(
@@ -115,7 +114,12 @@ def _context(dataset: Dataset, options: Options) -> Context:
     return Context(
         level_slug=level.slug,
         area_ids=areas,
-        other_levels={c: s for c, s in others.items() if c not in conversion},
+        other_levels={},
+        level_of_codes=lambda codes: dict(
+            Area.objects.exclude(level=level)
+            .filter(gss_code__in=codes)
+            .values_list("gss_code", "level__slug")
+        ),
         indicators=indicators,
         default_period=options.period,
         skip_unknown_areas=options.skip_unknown_areas,

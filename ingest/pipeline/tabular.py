@@ -275,6 +275,7 @@ class TableChecker:
         self.indicator_index = {slug: i for i, slug in enumerate(slugs)}
         self.indicator_ids = np.array([i.id for i in self.indicator_list], dtype=np.int64)
         self._periods: dict[str, Period | str] = {}
+        self._asked: set[str] = set()  # codes whose level was looked up
         self._pending: list[tuple[int, int | None, str, str]] = []
 
     def problem(
@@ -323,9 +324,21 @@ class TableChecker:
         """What each distinct area code not in the geography is (validate.RowChecker.area
         decides the same, one row at a time)."""
         ctx = self.context
+        codes = [t.strip().upper() for t in texts]
+        ask = {
+            c
+            for c in codes
+            if c
+            and c not in ctx.area_ids
+            and c not in ctx.conversion
+            and c not in ctx.other_levels
+            and c not in self._asked
+        }
+        if ask and ctx.level_of_codes is not None:
+            ctx.other_levels.update(ctx.level_of_codes(sorted(ask)))
+            self._asked |= ask
         kinds = np.zeros(len(texts), dtype=np.int8)
-        for i, text in enumerate(texts):
-            code = text.strip().upper()
+        for i, code in enumerate(codes):
             if code in ctx.area_ids:
                 kinds[i] = _KNOWN
             elif not code:

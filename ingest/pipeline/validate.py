@@ -45,6 +45,9 @@ class Context:
     conversion_level: str | None = None
     conversion: dict[str, list[EditionLink]] = field(default_factory=dict)
     conversion_method: str | None = None
+    # Looks up which other level codes belong to; `other_levels` is filled by it, for
+    # the codes a file has that are not in the geography, rather than loaded whole.
+    level_of_codes: Callable[[list[str]], dict[str, str]] | None = None
 
 
 @dataclass(slots=True)
