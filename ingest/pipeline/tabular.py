@@ -567,7 +567,14 @@ class TableChecker:
     def read(self, frames: Frames, progress: Callable[[int], None] | None = None) -> None:
         """Check every chunk, then add the values that came through an edition conversion."""
         columns = self.columns
-        exact = {columns.value, columns.numerator, columns.denominator, *columns.wide}
+        # Figures, and indicator names (a slug such as "01" must not come back as 1).
+        exact = {
+            columns.value,
+            columns.numerator,
+            columns.denominator,
+            columns.indicator,
+            *columns.wide,
+        }
         for frame in read_ahead(frames({i for i in exact if i is not None})):
             self.check(frame)
             if progress is not None:

@@ -10,7 +10,7 @@ from django.db import connection
 
 from ingest.pipeline import tabular
 from ingest.pipeline.run import Options, run
-from layers.models import Release
+from layers.models import Indicator, Release
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +113,12 @@ def test_a_skipped_row_still_has_its_other_cells_checked(crime, tmp_path):
     assert [str(p) for p in result.problems] == [
         "row 3, column value, value 'lots': not a number (value)"
     ]
+
+
+def test_an_indicator_named_like_a_number_keeps_its_name(crime, tmp_path):
+    Indicator.objects.create(
+        dataset=crime, slug="007", name="Code 007", measure="count", is_summable=True
+    )
+    text = HEADER + "E01013600,2024-03,007,1\nE01013601,2024-03,007,2\n"
+    result = run(write(tmp_path, text), crime, commit=True)
+    assert result.committed, result.render()
