@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_ready
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.db import connection
 
+from ingest.pipeline.publish import sweep_interrupted_releases
 from ingest.pipeline.run import Options, run
 from layers.models import Dataset
 
@@ -21,6 +26,7 @@ def ingest_upload(
     user_id: int | None,
     file_name: str,
     commit: bool = True,
+    size_hint: int = 0,
 ) -> dict[str, Any]:
     """Run the pipeline on an uploaded file; progress goes to the task's state."""
     dataset = Dataset.objects.get(id=dataset_id)
@@ -39,6 +45,7 @@ def ingest_upload(
             acting_user=user,
             file_name=file_name,
             on_progress=progress,
+            size_hint=size_hint,
         )
     finally:
         Path(path).unlink(missing_ok=True)  # the pipeline kept its own copy
@@ -50,3 +57,16 @@ def ingest_upload(
         "duplicate": result.duplicate_of is not None,
         "report": result.as_report(),
     }
+
+
+@worker_ready.connect
+def sweep_on_start(**_: Any) -> None:
+    """A worker that starts sweeps what a dead one left (the same verb as
+    `sweep_releases --commit`): releases it still holds are skipped by their lock."""
+    try:
+        sweep_interrupted_releases(
+            older_than=timedelta(minutes=settings.INGEST_INTERRUPTED_AFTER_MINUTES),
+            acting_user=None,
+        )
+    finally:
+        connection.close()  # this thread's; a task opens its own

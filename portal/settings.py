@@ -225,6 +225,11 @@ AGREEMENT_DOCUMENT_MAX_BYTES = env_int("AGREEMENT_DOCUMENT_MAX_BYTES", 20 * 1024
 # Where uploaded and loaded files are kept (content-addressed by sha256).
 FILE_STORE = Path(env_str("FILE_STORE") or BASE_DIR / "var" / "files")
 INGEST_MAX_BYTES = env_int("INGEST_MAX_BYTES", 500 * 1024 * 1024)
+# A zip (spreadsheet, zipped Shapefile) that would unpack to more than this is refused.
+INGEST_MAX_UNZIPPED_BYTES = env_int("INGEST_MAX_UNZIPPED_BYTES", 2 * 1024 * 1024 * 1024)
+# A release still `validating` this long after its upload (and that no worker holds) was
+# interrupted: sweep_releases, and each worker as it starts, mark it rejected.
+INGEST_INTERRUPTED_AFTER_MINUTES = env_int("INGEST_INTERRUPTED_AFTER_MINUTES", 120)
 # A value that moves by more than this factor from the previous release is a warning.
 INGEST_CHANGE_FACTOR = env_int("INGEST_CHANGE_FACTOR", 10)
 

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from api.v1.errors import problem
 from api.v1.schema import RELEASE_UPLOAD, document
 from ingest.tasks import ingest_upload
+from ingest.uploads import cap_uploads
 from layers.models import Dataset, Release
 from layers.releases import can_publish, readable_releases
 
@@ -65,6 +66,7 @@ class DatasetReleases(APIView):
                     "only the owning agency's data stewards and service accounts publish releases",
                 )
             return problem(404, "Not found", f"no dataset {slug!r} that you may publish")
+        cap_uploads(request._request)  # before the body is read
         upload = request.FILES.get("file")
         if upload is None:
             return problem(
@@ -86,7 +88,7 @@ class DatasetReleases(APIView):
             for chunk in upload.chunks():
                 handle.write(chunk)
         task = ingest_upload.delay(
-            handle.name, dataset.id, options, request.user.id, upload.name, commit
+            handle.name, dataset.id, options, request.user.id, upload.name, commit, upload.size
         )
         if not isinstance(task, EagerResult):
             return Response({"job": task.id, "status": "queued"}, status=202)

@@ -2,8 +2,8 @@
 
 CSV is read with the standard library (UTF-8 with or without a byte-order mark; the
 delimiter sniffed), XLSX with openpyxl in read-only mode with cached values only
-(formulas are never evaluated). Row numbers are as a spreadsheet shows them: the
-header is row 1.
+(formulas are never evaluated) and its XML through defusedxml. Row numbers are as a
+spreadsheet shows them: the header is row 1.
 """
 
 from __future__ import annotations
@@ -61,21 +61,43 @@ def _text_rows(path: Path) -> tuple[list[str], Rows]:
     return [h.strip() for h in header], rows()
 
 
+def _unreadable(exc: BaseException) -> ParseError:
+    cause: BaseException | None = exc
+    while cause is not None:  # openpyxl wraps what the XML parser raised
+        if type(cause).__module__.startswith("defusedxml"):
+            return ParseError(
+                "the spreadsheet's XML declares a DTD or entities, which can be used to "
+                f"exhaust the server's memory (refused: {type(cause).__name__})"
+            )
+        cause = cause.__cause__ or cause.__context__
+    return ParseError(f"not a readable spreadsheet ({type(exc).__name__})")
+
+
 def _xlsx_rows(path: Path) -> tuple[list[str], Rows]:
+    """Cells as text, read with openpyxl in read-only mode with `data_only=True`: each
+    formula cell gives the value Excel last saved for it (what the steward saw), and no
+    formula is ever evaluated here (openpyxl has no evaluator; without data_only it would
+    hand back the formula's text). XML is parsed through defusedxml (openpyxl uses it
+    when it is installed): a DTD or entity declaration is refused, never expanded."""
+    import openpyxl
     from openpyxl import load_workbook
 
+    if not openpyxl.DEFUSEDXML:  # OPENPYXL_DEFUSEDXML=False, or defusedxml missing
+        raise ParseError("spreadsheets cannot be read safely on this server (no defusedxml)")
     try:
         # A file object, not the path: the kept file has no extension, and openpyxl
         # judges a path by its extension.
         workbook = load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a broken file
-        raise ParseError(f"not a readable spreadsheet ({type(exc).__name__})") from None
+        raise _unreadable(exc) from None
     sheet = workbook.worksheets[0]
     values = sheet.iter_rows(values_only=True)
     try:
         header = ["" if v is None else str(v).strip() for v in next(values)]
     except StopIteration:
         raise ParseError("the first sheet is empty") from None
+    except Exception as exc:  # the sheet's XML is parsed as it is read
+        raise _unreadable(exc) from None
 
     def cell(v: object) -> str:
         if v is None:
@@ -85,11 +107,15 @@ def _xlsx_rows(path: Path) -> tuple[list[str], Rows]:
         return str(v)
 
     def rows() -> Rows:
-        for number, row in enumerate(values, start=2):
-            cells = [cell(v) for v in row]
-            if any(c.strip() for c in cells):
-                yield number, cells
-        workbook.close()
+        try:
+            for number, row in enumerate(values, start=2):
+                cells = [cell(v) for v in row]
+                if any(c.strip() for c in cells):
+                    yield number, cells
+        except Exception as exc:  # the sheet's XML is parsed as it is read
+            raise _unreadable(exc) from None
+        finally:
+            workbook.close()
 
     return header, rows()
 

@@ -8,13 +8,16 @@ fall in no area are reported with their rows, never dropped silently.
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import geopandas as gpd
 from django.db import connection
 
 from ingest.formats.vector import UnreadableFile, read_vector
+from ingest.pipeline.detect import FileRefused, extract_zip
 from ingest.pipeline.parse import ParseError, Rows, read_table
 from ingest.pipeline.report import Problem
 from ingest.pipeline.validate import Context, Outcome, Record
@@ -56,6 +59,7 @@ def is_points(file_format: str, header: list[str] | None) -> bool:
 class PointRows:
     header: list[str]
     rows: list[tuple[int, float, float, int, str, str]] = field(default_factory=list)
+    unit: str = "row"  # what a row number counts: CSV rows, or a vector file's features
 
 
 def _column(header: list[str], names: set[str], override: str | None) -> int | None:
@@ -79,8 +83,8 @@ def read_points(
     """Every point with its row, coordinates, SRID, indicator and period text."""
     if file_format in GEO_FORMATS:
         try:
-            frame = read_vector(path)
-        except UnreadableFile as exc:
+            frame = _read_geo(path, file_format)
+        except (UnreadableFile, FileRefused) as exc:
             outcome.problems.append(Problem(str(exc)))
             outcome.n_problems += 1
             return None
@@ -92,8 +96,9 @@ def read_points(
             return None
         epsg = frame.crs.to_epsg() or 4326
         header = [c for c in frame.columns if c != frame.geometry.name]
+        # Rows of a vector file are its features, numbered from 1 (report.Problem).
         table: Rows = (
-            (i + 2, [*(str(v) if v is not None else "" for v in rec), geom])  # type: ignore[misc]
+            (i + 1, [*(str(v) if v is not None else "" for v in rec), geom])  # type: ignore[misc]
             for i, (rec, geom) in enumerate(
                 zip(frame[header].itertuples(index=False), frame.geometry, strict=True)
             )
@@ -118,7 +123,7 @@ def read_points(
         )
         outcome.n_problems += 1
         return None
-    points = PointRows(header)
+    points = PointRows(header, unit="feature" if xy is None else "row")
     for number, cells in table:
         outcome.n_rows += 1
         if xy is None:
@@ -145,6 +150,25 @@ def read_points(
         when = cells[per_col].strip() if per_col is not None else (period or "")
         points.rows.append((number, x, y, epsg, slug, when))
     return points
+
+
+def _read_geo(path: Path, file_format: str) -> gpd.GeoDataFrame:
+    """A zipped Shapefile is unpacked by our checked extractor (bounded by the declared
+    sizes, nothing outside its folder), never handed to GDAL as an archive."""
+    if file_format == "gpkg":
+        # The kept file is named by its hash; GDAL expects a GeoPackage's name to end
+        # in .gpkg (and warns otherwise).
+        with tempfile.TemporaryDirectory(prefix="gpkg-") as folder:
+            link = Path(folder) / "upload.gpkg"
+            link.symlink_to(path.resolve())
+            return read_vector(link)
+    if file_format != "shp-zip":
+        return read_vector(path)
+    with tempfile.TemporaryDirectory(prefix="shp-") as folder:
+        shapes = [p for p in extract_zip(path, Path(folder)) if p.suffix.lower() == ".shp"]
+        if len(shapes) != 1:
+            raise UnreadableFile(f"the archive should hold one shapefile (.shp), not {len(shapes)}")
+        return read_vector(shapes[0])
 
 
 def _is_float(cells: list[str], index: int) -> bool:
@@ -201,7 +225,7 @@ def aggregate(
         rows = ", ".join(str(r) for _, r in outside)
         outcome.warnings.append(
             f"{outside[0][0]:,} point(s) fall in no {context.level_slug} "
-            f"area and were not counted (rows {rows}"
+            f"area and were not counted ({points.unit}s {rows}"
             + (" …" if outside[0][0] > len(outside) else "")
             + ")"
         )

@@ -3,11 +3,13 @@ event; at most one release of a dataset is published (a partial unique index).""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from ingest.pipeline.store import drop_leftover_table, is_abandoned
 from layers import audit
 from layers.models import Release
 
@@ -79,3 +81,58 @@ def withdraw_release(release: Release, *, reason: str, acting_user: Any) -> Rele
         },
     )
     return restored
+
+
+INTERRUPTED = (
+    "interrupted: the upload stopped before it finished (the worker was stopped or "
+    "crashed); nothing was published. Upload the file again."
+)
+
+
+def interrupted_releases(*, older_than: timedelta) -> list[Release]:
+    """Releases still `validating` that were uploaded more than `older_than` ago."""
+    cutoff = timezone.now() - older_than
+    return list(
+        Release.objects.filter(status=Release.Status.VALIDATING, uploaded_at__lt=cutoff)
+        .select_related("dataset")
+        .order_by("uploaded_at", "id")
+    )
+
+
+def sweep_interrupted_releases(*, older_than: timedelta, acting_user: Any) -> list[Release]:
+    """Mark releases left `validating` by a dead worker as `rejected` ("interrupted"),
+    drop any table of values they left, and audit each. A release an upload still works
+    on (it holds the release's advisory lock) is left alone, however old."""
+    swept = []
+    for candidate in interrupted_releases(older_than=older_than):
+        with transaction.atomic():
+            release = (
+                Release.objects.select_for_update(skip_locked=True)
+                .filter(id=candidate.id, status=Release.Status.VALIDATING)
+                .first()
+            )
+            if release is None or not is_abandoned(release.id):
+                continue
+            dropped = drop_leftover_table(release.id)
+            release.status = Release.Status.REJECTED
+            release.n_problems = 1
+            release.report = {
+                **(release.report or {}),
+                "summary": f"Interrupted {release.dataset.slug} from {release.file_name}",
+                "n_problems": 1,
+                "problems": [{"row": None, "column": None, "value": None, "message": INTERRUPTED}],
+            }
+            release.save(update_fields=["status", "n_problems", "report"])
+            audit.record(
+                action="release.rejected",
+                user=acting_user,
+                agency_id=candidate.dataset.owner_id,
+                dataset_id=release.dataset_id,
+                detail={
+                    "release": release.id,
+                    "reason": "interrupted",
+                    "dropped_table": dropped,
+                },
+            )
+            swept.append(release)
+    return swept

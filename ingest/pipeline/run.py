@@ -3,9 +3,11 @@ command, the upload page (through the background worker) and the API.
 
 1. keep the file (sha256); the same file for the same dataset again does nothing;
 2. read the header and map the columns;
-3. check each row while storing it (COPY, in chunks) in one transaction;
-4. if anything is wrong, roll the values back and keep the release as `rejected`
-   with its report; otherwise (with commit) publish it in that same transaction.
+3. check every row (a chunk at a time, on integer codes: tabular.py), holding the good
+   values as columns (records.py);
+4. if anything is wrong, keep the release as `rejected` with its report; otherwise (with
+   commit) store the values in index order with one binary COPY into a table of the
+   release's own and publish it, in one transaction.
 A crash or kill at any point leaves the previous release current: the new release's
 values are in an uncommitted transaction until the moment it is published.
 """
@@ -15,12 +17,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -29,9 +30,10 @@ from ingest.pipeline.detect import FileRefused, KeptFile, keep_file
 from ingest.pipeline.parse import ParseError, map_columns
 from ingest.pipeline.points import GEO_FORMATS, aggregate, is_points, read_points
 from ingest.pipeline.publish import publish_release
+from ingest.pipeline.records import Records, Sorted
 from ingest.pipeline.report import Problem
-from ingest.pipeline.store import ReleaseTable, large_changes
-from ingest.pipeline.tabular import BATCH_COLUMNS, TableChecker, read_frames
+from ingest.pipeline.store import ReleaseTable, large_changes, period_ids, working_on
+from ingest.pipeline.tabular import Frames, TableChecker, read_frames
 from ingest.pipeline.validate import (
     MAX_PROBLEMS,
     Context,
@@ -95,7 +97,6 @@ def progress_key(release_id: int) -> str:
 def _context(dataset: Dataset, options: Options) -> Context:
     level = dataset.level
     areas = dict(Area.objects.filter(level=level).values_list("gss_code", "id"))
-    others = dict(Area.objects.exclude(level=level).values_list("gss_code", "level__slug"))
     conversion: dict[str, list[EditionLink]] = {}
     conversion_level = None
     for link in Lookup.objects.filter(
@@ -113,7 +114,12 @@ def _context(dataset: Dataset, options: Options) -> Context:
     return Context(
         level_slug=level.slug,
         area_ids=areas,
-        other_levels={c: s for c, s in others.items() if c not in conversion},
+        other_levels={},
+        level_of_codes=lambda codes: dict(
+            Area.objects.exclude(level=level)
+            .filter(gss_code__in=codes)
+            .values_list("gss_code", "level__slug")
+        ),
         indicators=indicators,
         default_period=options.period,
         skip_unknown_areas=options.skip_unknown_areas,
@@ -123,7 +129,13 @@ def _context(dataset: Dataset, options: Options) -> Context:
     )
 
 
+def _uploader(acting_user: Any) -> Any:
+    return acting_user if getattr(acting_user, "is_authenticated", False) else None
+
+
+@transaction.atomic
 def _rejected(result: Result, release: Release | None, acting_user: Any) -> Result:
+    """Mark the release rejected with its report, and its audit event, in one transaction."""
     result.ok = False
     if release is not None:
         release.status = Release.Status.REJECTED
@@ -150,21 +162,43 @@ def run(
     acting_user: Any = None,
     file_name: str | None = None,
     on_progress: Callable[[int], None] | None = None,
+    size_hint: int = 0,
 ) -> Result:
     """Check (and with `commit`, publish) one file as a release of `dataset`."""
     options = options or Options()
     started = time.perf_counter()
     label = f"{dataset.slug} from {file_name or source.name}"
     try:
-        kept: KeptFile = keep_file(source, name=file_name)
+        kept: KeptFile = keep_file(source, name=file_name, size_hint=size_hint)
     except FileRefused as exc:
-        return Result(
+        # Refused before reading: still a release (when committing) with its report and
+        # its audit event, and the file is kept unless it is over the size limit.
+        refused = exc.kept
+        release = None
+        if commit:
+            release = Release.objects.create(
+                dataset=dataset,
+                uploaded_by=_uploader(acting_user),
+                file_name=(file_name or source.name)[:255],
+                file_sha256=refused.sha256 if refused else "",
+                file_size=exc.size,
+                stored_path=str(refused.path) if refused else "",
+                file_format=refused.file_format if refused else "",
+            )
+        result = Result(
             ok=False,
             committed=False,
+            release=release,
             summary=f"Rejected {label}",
             problems=[Problem(str(exc))],
             n_problems=1,
         )
+        result.notes.append(
+            f"{exc.size:,} bytes, sha256 {refused.sha256[:16]}…; kept in the file store"
+            if refused
+            else f"{exc.size:,} bytes; not kept (over the size limit)"
+        )
+        return _rejected(result, release, acting_user)
     # A file rejected before may be tried again (with other options); one that was
     # published (current or superseded) is recognised and left alone.
     earlier = Release.objects.filter(
@@ -185,13 +219,41 @@ def run(
     if commit:
         release = Release.objects.create(
             dataset=dataset,
-            uploaded_by=acting_user if getattr(acting_user, "is_authenticated", False) else None,
+            uploaded_by=_uploader(acting_user),
             file_name=kept.name,
             file_sha256=kept.sha256,
             file_size=kept.size,
             stored_path=str(kept.path),
             file_format=kept.file_format,
         )
+    # The release's advisory lock says a worker is on it (sweep_interrupted_releases).
+    with working_on(release.id if release is not None else None):
+        return _check(
+            kept,
+            dataset,
+            release,
+            options=options,
+            commit=commit,
+            acting_user=acting_user,
+            label=label,
+            started=started,
+            on_progress=on_progress,
+        )
+
+
+def _check(
+    kept: KeptFile,
+    dataset: Dataset,
+    release: Release | None,
+    *,
+    options: Options,
+    commit: bool,
+    acting_user: Any,
+    label: str,
+    started: float,
+    on_progress: Callable[[int], None] | None,
+) -> Result:
+    """Steps 2-4 of run()."""
     result = Result(
         ok=True,
         committed=False,
@@ -199,11 +261,13 @@ def run(
         summary=f"{'Release' if commit else 'Dry run'} of {label}",
     )
     result.notes.append(
-        f"{kept.file_format}, {kept.size:,} bytes, sha256 {kept.sha256[:16]}…; kept at {kept.path}"
+        # The report is shown to the steward: the store's location on the server is not.
+        f"{kept.file_format}, {kept.size:,} bytes, sha256 {kept.sha256[:16]}…; kept in the "
+        "file store"
     )
     context = _context(dataset, options)
     header: list[str] | None = None
-    frames: Iterator[pd.DataFrame] = iter(())
+    frames: Frames | None = None
     if kept.file_format not in GEO_FORMATS:
         try:
             header, frames = read_frames(kept.path, kept.file_format)
@@ -212,6 +276,7 @@ def run(
             result.n_problems = 1
             return _rejected(result, release, acting_user)
     outcome = Outcome()
+    records = Records()
     if is_points(kept.file_format, header):
 
         def problem(message: str, row: int, column: int | None, value: str) -> None:
@@ -231,12 +296,13 @@ def run(
         )
         result.notes.append("points: counted per area of the dataset's level")
 
-        def make_batches() -> Iterator[pd.DataFrame]:
+        def fill() -> None:
             if points is not None:
-                yield pd.DataFrame(
-                    list(aggregate(points, context, dataset.level_id, outcome, problem)),
-                    columns=BATCH_COLUMNS,
-                )
+                counts = list(aggregate(points, context, dataset.level_id, outcome, problem))
+                records.add_tuples(counts, [0] * len(counts))
+
+        def finish(values: Sorted) -> None:
+            """Counts come out of a GROUP BY: no repeats; aggregate() counted them."""
 
     else:
         assert header is not None  # noqa: S101 (tables always have one)
@@ -252,11 +318,14 @@ def run(
             return _rejected(result, release, acting_user)
         if columns.ignored:
             result.notes.append(f"columns not used: {', '.join(columns.ignored)}")
-        checker = TableChecker(context, columns, header)
+        checker = TableChecker(context, columns, header, records)
         outcome = checker.outcome
 
-        def make_batches() -> Iterator[pd.DataFrame]:
-            return checker.batches(frames, progress)
+        def fill() -> None:
+            assert frames is not None  # noqa: S101 (tables always have a reader)
+            checker.read(frames, progress)
+
+        finish = checker.finish
 
     def progress(n: int) -> None:
         if release is not None:
@@ -265,19 +334,18 @@ def run(
             on_progress(n)
 
     with transaction.atomic():
-        release_id = release.id if release is not None else 0
-        table = ReleaseTable(dataset.id, release_id)
-        table.create()
         try:
-            n_written = table.copy(make_batches(), outcome.periods)
+            fill()
         except ParseError as exc:  # a row that breaks the table, found while reading
             outcome.problems.append(Problem(str(exc)))
             outcome.n_problems += 1
-            n_written = 0
+        values = records.sort(period_ids(outcome.periods))
+        finish(values)
+        n_values = outcome.n_records
         result.warnings.extend(outcome.warnings)
         result.problems, result.n_problems = outcome.problems, outcome.n_problems
         result.notes.append(
-            f"{outcome.n_rows:,} row(s) read, {n_written:,} value(s); periods: "
+            f"{outcome.n_rows:,} row(s) read, {n_values:,} value(s); periods: "
             + ", ".join(sorted(outcome.periods)[:12])
             + (" …" if len(outcome.periods) > 12 else "")
         )
@@ -301,22 +369,8 @@ def run(
                 f"{missing:,} {context.level_slug} area(s) have no row in this release: they "
                 f"will show as 'no data', never as 0 (e.g. {', '.join(absent[:5])})"
             )
-        previous = Release.objects.filter(dataset=dataset, status=Release.Status.PUBLISHED).first()
-        if previous is not None and release is not None and not result.n_problems:
-            n_big, examples = large_changes(
-                table=table.name,
-                dataset_id=dataset.id,
-                release_id=release.id,
-                previous_id=previous.id,
-                factor=settings.INGEST_CHANGE_FACTOR,
-            )
-            if n_big:
-                result.warnings.append(
-                    f"{n_big:,} value(s) changed by more than {settings.INGEST_CHANGE_FACTOR}× "
-                    f"from release {previous.id}: {'; '.join(examples[:5])}"
-                )
-        if result.n_problems or not n_written:
-            if not n_written and not result.n_problems:
+        if result.n_problems or not n_values:
+            if not n_values and not result.n_problems:
                 result.problems.append(Problem("the file has no rows of values"))
                 result.n_problems = 1
             transaction.set_rollback(True)
@@ -324,6 +378,27 @@ def run(
             transaction.set_rollback(True)
             result.notes.append("Dry run: nothing written. Add --commit to publish.")
         else:
+            table = ReleaseTable(dataset.id, release.id)
+            table.create()
+            n_written = table.copy(values)
+            del values  # the rows are in the table now; free the memory before publishing
+            previous = Release.objects.filter(
+                dataset=dataset, status=Release.Status.PUBLISHED
+            ).first()
+            if previous is not None:
+                n_big, examples = large_changes(
+                    table=table.name,
+                    dataset_id=dataset.id,
+                    release_id=release.id,
+                    previous_id=previous.id,
+                    factor=settings.INGEST_CHANGE_FACTOR,
+                )
+                if n_big:
+                    result.warnings.append(
+                        f"{n_big:,} value(s) changed by more than "
+                        f"{settings.INGEST_CHANGE_FACTOR}× from release {previous.id}: "
+                        f"{'; '.join(examples[:5])}"
+                    )
             release.n_rows = outcome.n_rows
             release.n_values = n_written
             release.n_warnings = len(result.warnings)

@@ -1,21 +1,24 @@
-"""Store a release's values: COPY into the dataset's partition of `layers_value`, in
-chunks so that other statements (new periods) can run between them."""
+"""Store a release's values: one binary COPY into a table of the release's own, attached
+as a partition of `layers_value` when the release is published."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import itertools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from django.db import connection
+from psycopg.copy import QueuedLibpqWriter
 
+from ingest.pipeline.records import Sorted
 from layers.domain.periods import Period as PeriodValue
 from layers.models import Period
 from layers.sqlfile import load_statements
 
 _SQL = load_statements(Path(__file__).parent.parent / "sql" / "values_write.sql")
-CHUNK = 200_000
+_SWEEP_SQL = load_statements(Path(__file__).parent.parent / "sql" / "releases_sweep.sql")
 
 
 def _q(prefix: str, number: int) -> str:
@@ -38,62 +41,98 @@ def ensure_dataset_partition(dataset_id: int) -> None:
 
 class ReleaseTable:
     """A release's values are loaded into a table of their own, with no index, and
-    attached as a partition (which builds its index in one sorted pass) only when the
-    release is published: loading is then as cheap as a plain COPY, and dropping a
-    release's values is dropping a table. A dry run loads into a temporary table."""
+    attached as a partition (which builds its index in one pass over values already in
+    index order, see records.py) only when the release is published: loading is then as
+    cheap as a plain COPY, and dropping a release's values is dropping a table."""
 
-    def __init__(self, dataset_id: int, release_id: int | None) -> None:
+    def __init__(self, dataset_id: int, release_id: int) -> None:
         self.dataset_id = int(dataset_id)
-        self.release_id = int(release_id) if release_id else 0
-        self.name = _q("layers_value_r", release_id) if release_id else "layers_value_dry_run"
+        self.release_id = int(release_id)
+        self.name = _q("layers_value_r", release_id)
 
     def create(self) -> None:
         with connection.cursor() as cursor:
-            if self.release_id:
-                ensure_dataset_partition(self.dataset_id)
-                cursor.execute(f"CREATE TABLE {self.name} (LIKE layers_value)")
-            else:
-                cursor.execute(f"CREATE TEMP TABLE {self.name} (LIKE layers_value) ON COMMIT DROP")
+            ensure_dataset_partition(self.dataset_id)
+            cursor.execute(f"CREATE TABLE {self.name} (LIKE layers_value)")
+            # Declared while the table is empty, the CHECK costs nothing here and lets
+            # ATTACH skip its scan of the rows for the partition bound.
+            cursor.execute(
+                f"ALTER TABLE {self.name} ADD CONSTRAINT {self.name}_bound CHECK "
+                f"(dataset_id = {self.dataset_id} AND release_id = {self.release_id})"
+            )
 
     def attach(self) -> None:
         """Make the values part of layers_value (inside the publishing transaction)."""
         dataset_table = _q("layers_value_d", self.dataset_id)
         with connection.cursor() as cursor:
-            # Building the index is a sort: give it memory and both cores.
+            # Building the index: give it memory and both cores.
             cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
             cursor.execute("SET LOCAL max_parallel_maintenance_workers = 2")
-            # The CHECK lets ATTACH skip its scan of the rows for the partition bound.
-            cursor.execute(
-                f"ALTER TABLE {self.name} ADD CONSTRAINT {self.name}_bound CHECK "
-                f"(dataset_id = {self.dataset_id} AND release_id = {self.release_id})"
-            )
             cursor.execute(
                 f"ALTER TABLE {dataset_table} ATTACH PARTITION {self.name} "
                 f"FOR VALUES IN ({self.release_id})"
             )
 
-    def copy(self, batches: Iterable[pd.DataFrame], periods: dict[str, PeriodValue]) -> int:
-        return copy_batches(
+    def copy(self, values: Sorted, progress: Callable[[int], None] | None = None) -> int:
+        return copy_sorted(
             table=self.name,
             dataset_id=self.dataset_id,
             release_id=self.release_id,
-            batches=batches,
-            periods=periods,
+            values=values,
+            progress=progress,
         )
 
 
-def period_id(period: PeriodValue, cache: dict[str, int]) -> int:
-    if period.code not in cache:
-        row, _ = Period.objects.get_or_create(
-            code=period.code,
-            defaults={
-                "kind": period.kind.value,
-                "start_on": period.start_on,
-                "end_on": period.end_on,
-            },
+@contextmanager
+def working_on(release_id: int | None) -> Iterator[None]:
+    """Hold the release's advisory lock while an upload works on it (see sweep)."""
+    if release_id is None:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_SWEEP_SQL["lock_release"], {"release_id": release_id})
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(_SWEEP_SQL["unlock_release"], {"release_id": release_id})
+
+
+def is_abandoned(release_id: int) -> bool:
+    """True when no upload works on the release (call inside a transaction: the check's
+    lock is kept until it ends, so no upload can pick the release up meanwhile)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SWEEP_SQL["try_lock_release"], {"release_id": release_id})
+        return bool(cursor.fetchone()[0])
+
+
+def drop_leftover_table(release_id: int) -> bool:
+    """Drop a release's own table if one was left behind (never a partition)."""
+    name = _q("layers_value_r", release_id)
+    with connection.cursor() as cursor:
+        cursor.execute(_SWEEP_SQL["leftover_table"], {"table": name})
+        if cursor.fetchone() is None:
+            return False
+        cursor.execute(f"DROP TABLE {name}")
+    return True
+
+
+def period_ids(periods: dict[str, PeriodValue]) -> dict[str, int]:
+    """The id of each period, creating the ones not seen before (two queries)."""
+    known = dict(Period.objects.filter(code__in=list(periods)).values_list("code", "id"))
+    missing = [p for code, p in periods.items() if code not in known]
+    if missing:
+        Period.objects.bulk_create(
+            [
+                Period(code=p.code, kind=p.kind.value, start_on=p.start_on, end_on=p.end_on)
+                for p in missing
+            ],
+            ignore_conflicts=True,  # another upload may add the same period meanwhile
         )
-        cache[period.code] = row.id
-    return cache[period.code]
+        known.update(
+            Period.objects.filter(code__in=[p.code for p in missing]).values_list("code", "id")
+        )
+    return known
 
 
 def large_changes(
@@ -122,87 +161,108 @@ def large_changes(
 
 _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 _TRAILER = (-1).to_bytes(2, "big", signed=True)
+COPY_ROWS = 262_144
 
 
-def _binary_rows(ints: np.ndarray, floats: list[np.ndarray]) -> bytes:
-    """COPY BINARY tuples: 5 int8 columns then 3 float8 columns (NaN -> NULL).
+def _tuples(columns: list[int | np.ndarray | None]) -> np.ndarray:
+    """COPY BINARY tuples for one run of rows, as one numpy structured array.
 
-    Built as one numpy structured array per NULL pattern: far faster than adapting
-    each value in Python.
+    Each column is an int8 constant (`int`), int8 or float8 values (an array), or NULL
+    (`None`). Constant bytes next to each other (field counts, lengths, constants, NULLs)
+    are merged into one field written in one pass, so a million rows cost a handful of
+    passes over memory, not one per field.
     """
-    n = len(ints)
-    chunks = []
-    code = sum(np.isnan(f).astype(np.int8) << j for j, f in enumerate(floats))
-    for value in np.unique(code):
-        pattern = [bool(value >> j & 1) for j in range(len(floats))]
-        rows = np.flatnonzero(code == value)
-        fields: list[tuple[str, str]] = [("n", ">i2")]
-        for i in range(5):
-            fields += [(f"l{i}", ">i4"), (f"i{i}", ">i8")]
-        for j, is_null in enumerate(pattern):
-            fields.append((f"fl{j}", ">i4"))
-            if not is_null:
-                fields.append((f"f{j}", ">f8"))
-        out = np.empty(len(rows), dtype=np.dtype(fields))
-        out["n"] = 8
-        for i in range(5):
-            out[f"l{i}"] = 8
-            out[f"i{i}"] = ints[rows, i]
-        for j, is_null in enumerate(pattern):
-            out[f"fl{j}"] = -1 if is_null else 8
-            if not is_null:
-                out[f"f{j}"] = floats[j][rows]
-        chunks.append(out.tobytes())
-    assert sum(len(c) for c in chunks) > 0 or n == 0  # noqa: S101
-    return b"".join(chunks)
+    n = next(len(c) for c in columns if isinstance(c, np.ndarray))
+    fields: list[tuple[str, str]] = []
+    constant = bytearray(len(columns).to_bytes(2, "big"))
+    arrays: dict[str, np.ndarray] = {}
+    constants: dict[str, bytes] = {}
+
+    def close() -> None:
+        if constant:
+            name = f"c{len(fields)}"
+            fields.append((name, f"V{len(constant)}"))
+            constants[name] = bytes(constant)
+            constant.clear()
+
+    for column in columns:
+        if column is None:
+            constant += (-1).to_bytes(4, "big", signed=True)
+        elif isinstance(column, int):
+            constant += (8).to_bytes(4, "big") + column.to_bytes(8, "big", signed=True)
+        else:
+            constant += (8).to_bytes(4, "big")
+            close()
+            name = f"v{len(fields)}"
+            fields.append((name, ">f8" if column.dtype.kind == "f" else ">i8"))
+            arrays[name] = column
+    close()
+    out = np.empty(n, dtype=np.dtype(fields))
+    for name, value in constants.items():
+        out[name] = np.frombuffer(value, dtype=f"V{len(value)}")[0]
+    for name, array in arrays.items():
+        out[name] = array
+    return out
 
 
-def copy_batches(
+def _binary_rows(
+    constants: list[int], ints: list[np.ndarray], floats: list[np.ndarray | None]
+) -> list[np.ndarray]:
+    """COPY BINARY tuples (constants, then int8 columns, then float8 columns with NaN as
+    NULL), in the order given (the order matters: see records.py): one structured array
+    per run of rows with the same NULLs (usually one run)."""
+    n = len(ints[0])
+    nulls = [np.ones(n, dtype=bool) if f is None else np.isnan(f) for f in floats]
+    pattern = np.zeros(n, dtype=np.int64)
+    for j, is_null in enumerate(nulls):
+        pattern |= is_null.astype(np.int64) << j
+    starts = [0, *(np.flatnonzero(pattern[1:] != pattern[:-1]) + 1).tolist(), n]
+    runs = []
+    for start, stop in itertools.pairwise(starts):
+        code = int(pattern[start])
+        columns: list[int | np.ndarray | None] = [*constants]
+        columns += [c[start:stop] for c in ints]
+        columns += [
+            None if code >> j & 1 else f[start:stop]  # type: ignore[index]
+            for j, f in enumerate(floats)
+        ]
+        runs.append(_tuples(columns))
+    return runs
+
+
+def copy_sorted(
     *,
     table: str,
     dataset_id: int,
     release_id: int,
-    batches: Iterable[pd.DataFrame],
-    periods: dict[str, PeriodValue],
+    values: Sorted,
+    progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write batches of records (tabular.BATCH_COLUMNS) with binary COPY."""
-    cache: dict[str, int] = {}
-    written = 0
-    pending: list[pd.DataFrame] = []
-    n_pending = 0
-
-    def flush() -> None:
-        nonlocal written, n_pending
-        if not pending:
-            return
-        frame = pd.concat(pending, ignore_index=True) if len(pending) > 1 else pending[0]
-        pending.clear()
-        n_pending = 0
-        for code in frame["period_code"].unique():
-            period_id(periods[code], cache)
-        ints = np.column_stack(
-            [
-                np.full(len(frame), dataset_id, dtype=np.int64),
-                np.full(len(frame), release_id, dtype=np.int64),
-                frame["indicator_id"].to_numpy(dtype=np.int64),
-                frame["period_code"].map(cache).to_numpy(dtype=np.int64),
-                frame["area_id"].to_numpy(dtype=np.int64),
-            ]
-        )
-        floats = [
-            frame[c].to_numpy(dtype=np.float64) for c in ("value", "numerator", "denominator")
-        ]
-        statement = _SQL["copy_values"].replace("layers_value", table, 1)
-        with connection.cursor() as cursor, cursor.copy(statement) as copy:
-            copy.write(_BINARY_HEADER + _binary_rows(ints, floats) + _TRAILER)
-        written += len(frame)
-
-    for batch in batches:
-        if batch.empty:
-            continue
-        pending.append(batch)
-        n_pending += len(batch)
-        if n_pending >= CHUNK:
-            flush()
-    flush()
-    return written
+    """Write the values, in their order, with one binary COPY (sent in blocks, so that
+    the server stores one block while the next is built)."""
+    n = len(values)
+    if not n:
+        return 0
+    statement = _SQL["copy_values"].replace("layers_value", table, 1)
+    with connection.cursor() as cursor:
+        # The queued writer sends from a thread of its own (the socket wait releases the
+        # GIL), so the next block is built while the server stores this one.
+        raw = cursor.cursor  # Django's debug wrapper does not pass `writer` on
+        with raw.copy(statement, writer=QueuedLibpqWriter(raw)) as copy:
+            copy.write(_BINARY_HEADER)
+            for start in range(0, n, COPY_ROWS):
+                part = slice(start, start + COPY_ROWS)
+                for run in _binary_rows(
+                    [dataset_id, release_id],
+                    [values.indicator_id[part], values.period_id[part], values.area_id[part]],
+                    [
+                        values.value[part],
+                        None if values.numerator is None else values.numerator[part],
+                        None if values.denominator is None else values.denominator[part],
+                    ],
+                ):
+                    copy.write(memoryview(run).cast("B"))
+                if progress is not None:
+                    progress(min(start + COPY_ROWS, n))
+            copy.write(_TRAILER)
+    return n

@@ -1,54 +1,128 @@
-"""Check a table of values a chunk at a time, with pandas (vectorised).
+"""Check a table of values a chunk at a time, on integer codes.
 
-The same rules and messages as validate.RowChecker, which still handles the rare rows
-that need a decision of their own (area codes not in the geography: other levels,
-edition conversion, skipping). Vectorising is what lets a million-row file be checked
-in about the time it takes to read it.
+Each chunk is read as categorical columns: pandas' C reader turns every cell into a small
+integer standing for one of the column's distinct texts, and makes a Python string only
+for each distinct text. Area codes, periods, indicator names and even values (counts
+repeat a lot) have few distinct texts, so every rule runs once per distinct text and
+is then spread to the rows by indexing (numpy `take`): no Python work per row, and no
+text -> Python string -> number round trip per cell.
+
+The rules and messages are validate.RowChecker's, which still handles the rare rows that
+need a decision of their own (area codes not in the geography: other levels, edition
+conversion, skipping). Checked values go to a `Records` collector.
 """
 
 from __future__ import annotations
 
+import csv
 import io
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from queue import Full, Queue
+from typing import Any, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
-from ingest.pipeline.parse import Columns, ParseError, Rows, _text_rows, read_table
+from ingest.pipeline.parse import Columns, ParseError, Rows, read_table
+from ingest.pipeline.records import Records, Sorted, distinct_ids
 from ingest.pipeline.report import Problem
 from ingest.pipeline.validate import MAX_PROBLEMS, Context, RowChecker
 from layers.domain.periods import Period, PeriodError, parse_period
 
-CHUNK_ROWS = 200_000
-BATCH_COLUMNS = ["indicator_id", "area_id", "period_code", "value", "numerator", "denominator"]
+CHUNK_ROWS = 250_000
+# what an area code missing from the geography is (TableChecker._unknown_kinds)
+_KNOWN, _MISSING, _CONVERT_OR_OTHER_LEVEL, _SKIPPED, _UNKNOWN = range(5)
+_SAMPLE = 64 * 1024
+_BLOCK = 1 << 20
+
+Texts = npt.NDArray[np.object_]
+Ints = npt.NDArray[np.int64]
+Bools = npt.NDArray[np.bool_]
+Floats = npt.NDArray[np.float64]
 
 
-def read_frames(path: Path, file_format: str) -> tuple[list[str], Iterator[pd.DataFrame]]:
-    """The header and chunks of the table as strings, indexed by spreadsheet row number."""
-    if file_format == "csv":
-        header, _ = _text_rows(path)  # checks encoding, delimiter and header first
-        text = path.read_bytes().decode("utf-8-sig")
-        try:
-            import csv
-
-            dialect = csv.Sniffer().sniff(text[:16384], delimiters=",;\t|")
-            sep = dialect.delimiter
-        except csv.Error:
-            sep = ","
-        reader = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            chunksize=CHUNK_ROWS,
-            header=0,
-            names=list(range(len(header))),
-            engine="c",
+def check_text(path: Path) -> tuple[list[str], str]:
+    """The header and the delimiter of a CSV file, once the whole file is known to be
+    UTF-8 (read in blocks, never all at once)."""
+    offset, carry = 0, b""
+    with path.open("rb") as handle:
+        while True:
+            block = handle.read(_BLOCK)
+            data = carry + block
+            if block:
+                # A newline byte is never inside a UTF-8 sequence: cut there.
+                cut = data.rfind(b"\n") + 1
+                if not cut:
+                    carry = data
+                    continue
+                complete, carry = data[:cut], data[cut:]
+            else:
+                complete, carry = data, b""
+            try:
+                complete.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                bad = offset + exc.start
+                handle.seek(0)
+                line = 1 + sum(
+                    handle.read(min(_BLOCK, bad - done)).count(b"\n")
+                    for done in range(0, bad, _BLOCK)
+                )
+                raise ParseError(
+                    f"not UTF-8 text (row {line}, byte {bad}): save the file as CSV UTF-8"
+                ) from None
+            offset += len(complete)
+            if not block:
+                break
+        handle.seek(0)
+        head = handle.read(_SAMPLE)
+    if len(head) == _SAMPLE and b"\n" in head:
+        head = head[: head.rfind(b"\n") + 1]
+    sample = head.decode("utf-8-sig", errors="ignore")
+    try:
+        delimiter = csv.Sniffer().sniff(sample[:16384], delimiters=",;\t|").delimiter
+    except csv.Error:
+        delimiter = ","
+    header = next(csv.reader(io.StringIO(sample), delimiter=delimiter), None)
+    if header is None:
+        raise ParseError("the file is empty")
+    if len(header) < 2:
+        raise ParseError(
+            f"only one column found (header {header[0][:60]!r}): the delimiter "
+            "should be a comma, semicolon, tab or |"
         )
+    return [h.strip() for h in header], delimiter
 
-        def frames() -> Iterator[pd.DataFrame]:
+
+Frames = Callable[[Collection[int]], Iterator[pd.DataFrame]]
+
+
+def read_frames(path: Path, file_format: str) -> tuple[list[str], Frames]:
+    """The header, and a reader of chunks of the table indexed by spreadsheet row number
+    (the header is row 1). The reader is told which columns hold figures: those are read
+    as text, exactly, and the others as categorical columns."""
+    if file_format == "csv":
+        header, delimiter = check_text(path)
+
+        def frames(exact: Collection[int]) -> Iterator[pd.DataFrame]:
+            # A categorical column whose every text reads as a number comes back with
+            # numbers for categories ("007" -> 7): fine for codes and periods, not for
+            # figures, whose exact text goes into the messages.
+            reader = pd.read_csv(
+                path,
+                sep=delimiter,
+                dtype={i: object if i in exact else "category" for i in range(len(header))},
+                encoding="utf-8-sig",
+                na_filter=False,
+                skip_blank_lines=False,
+                chunksize=CHUNK_ROWS,
+                header=0,
+                names=list(range(len(header))),
+                engine="c",
+            )
             try:
                 for frame in reader:
                     frame.index = frame.index + 2
@@ -60,9 +134,9 @@ def read_frames(path: Path, file_format: str) -> tuple[list[str], Iterator[pd.Da
                     )
                 ) from None
 
-        return header, frames()
+        return header, frames
     header, rows = read_table(path, file_format)
-    return header, _frames_from_rows(rows, len(header))
+    return header, lambda exact: _frames_from_rows(rows, len(header))
 
 
 def _frames_from_rows(rows: Rows, width: int) -> Iterator[pd.DataFrame]:
@@ -72,10 +146,83 @@ def _frames_from_rows(rows: Rows, width: int) -> Iterator[pd.DataFrame]:
         numbers.append(number)
         cells.append((row + [""] * width)[:width])
         if len(cells) >= CHUNK_ROWS:
-            yield pd.DataFrame(cells, index=numbers, columns=list(range(width)))
+            yield pd.DataFrame(cells, index=numbers, columns=list(range(width)), dtype=object)
             numbers, cells = [], []
     if cells:
-        yield pd.DataFrame(cells, index=numbers, columns=list(range(width)))
+        yield pd.DataFrame(cells, index=numbers, columns=list(range(width)), dtype=object)
+
+
+T = TypeVar("T")
+
+
+def read_ahead(items: Iterator[T]) -> Iterator[T]:
+    """The same items, the next one read on another thread while this one is used:
+    pandas' tokenizer releases the GIL, so reading and checking share two cores."""
+    queue: Queue[tuple[str, Any]] = Queue(maxsize=1)
+    stop = threading.Event()
+
+    def put(message: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(message, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    return
+            put(("end", None))
+        except BaseException as exc:  # handed to the consumer, raised there
+            put(("error", exc))
+
+    thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = queue.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+@dataclass(slots=True)
+class Column:
+    """One column of a chunk: a code per row into its distinct texts."""
+
+    codes: Ints
+    texts: Texts
+
+    @classmethod
+    def of(cls, series: pd.Series) -> Column:
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            categorical = series.array
+            codes = np.asarray(categorical.codes, dtype=np.int64)  # type: ignore[attr-defined]
+            categories = categorical.categories  # type: ignore[attr-defined]
+            texts = np.asarray(categories, dtype=object)
+            if not pd.api.types.is_string_dtype(categories.dtype):  # read as numbers
+                texts = np.array(["" if pd.isna(t) else str(t) for t in texts], dtype=object)
+        else:
+            found, uniques = pd.factorize(series.to_numpy(dtype=object))
+            codes, texts = found.astype(np.int64), np.asarray(uniques, dtype=object)
+        if len(codes) and codes.min() < 0:  # a missing cell reads as empty
+            texts = np.append(texts, "")
+            codes = np.where(codes < 0, len(texts) - 1, codes)
+        return cls(codes, texts)
+
+    def take(self, mask: Bools) -> Column:
+        return Column(self.codes[mask], self.texts)
+
+    def cells(self) -> Texts:
+        return self.texts[self.codes]
 
 
 def _numbers(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
@@ -84,7 +231,7 @@ def _numbers(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     Plain numbers convert in one vectorised step; only the cells that do not (thousands
     separators, spaces, blanks, words) are cleaned and looked at again.
     """
-    numbers = pd.to_numeric(text, errors="coerce")
+    numbers = pd.to_numeric(text, errors="coerce").astype(np.float64)
     odd = numbers.isna()
     empty = pd.Series(False, index=text.index)
     if odd.any():
@@ -95,39 +242,56 @@ def _numbers(text: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
             .str.strip()
         )
         empty[odd] = cleaned == ""
-        numbers[odd] = pd.to_numeric(cleaned.where(cleaned != "", None), errors="coerce")
+        numbers[odd] = pd.to_numeric(cleaned.where(cleaned != "", None), errors="coerce").astype(
+            np.float64
+        )
     bad = numbers.isna() & ~empty | ~np.isfinite(numbers.fillna(0))
     return numbers.where(~bad), empty, bad
 
 
+def _parsed(column: Column) -> tuple[Floats, Bools, Bools]:
+    """_numbers over a column's distinct texts, spread to its rows."""
+    numbers, empty, bad = _numbers(pd.Series(column.texts, dtype=object))
+    codes = column.codes
+    return (
+        numbers.to_numpy(dtype=np.float64)[codes],
+        empty.to_numpy(dtype=bool)[codes],
+        bad.to_numpy(dtype=bool)[codes],
+    )
+
+
 class TableChecker:
-    def __init__(self, context: Context, columns: Columns, header: list[str]) -> None:
+    def __init__(
+        self, context: Context, columns: Columns, header: list[str], records: Records
+    ) -> None:
         self.context = context
         self.columns = columns
         self.header = header
+        self.records = records
         self.rows = RowChecker(context, columns, header)
         self.outcome = self.rows.outcome
-        self.area_codes = pd.Index(list(context.area_ids))
-        # NaN last: get_indexer's -1 for an unknown code picks it.
-        self.area_id_array = np.array([*context.area_ids.values(), np.nan], dtype=np.float64)
         slugs = sorted(context.indicators)
-        self.indicator_index = {slug: i for i, slug in enumerate(slugs)}
         self.indicator_list = [context.indicators[s] for s in slugs]
+        self.indicator_index = {slug: i for i, slug in enumerate(slugs)}
+        self.indicator_ids = np.array([i.id for i in self.indicator_list], dtype=np.int64)
         self._periods: dict[str, Period | str] = {}
-        self._period_index: dict[str, int] = {}
-        self._keys: list[np.ndarray] = []
-        self._key_rows: list[np.ndarray] = []
-        self._ids: list[np.ndarray] = []
+        self._asked: set[str] = set()  # codes whose level was looked up
         self._pending: list[tuple[int, int | None, str, str]] = []
 
     def problem(
-        self, rows: pd.Index, column: int | None, values: pd.Series | str, message: str
+        self,
+        rows: Ints,
+        column: int | None,
+        values: Texts | str,
+        message: Texts | str,
     ) -> None:
-        for i, row in enumerate(rows):
-            self.outcome.n_problems += 1
-            if len(self._pending) + len(self.outcome.problems) < MAX_PROBLEMS:
-                value = values if isinstance(values, str) else str(values.iloc[i])
-                self._pending.append((int(row), column, value, message))
+        """Note a problem on each of `rows` (values and messages per row, or one for all)."""
+        self.outcome.n_problems += len(rows)
+        room = MAX_PROBLEMS - len(self._pending) - len(self.outcome.problems)
+        for i in range(min(room, len(rows))):
+            value = values if isinstance(values, str) else str(values[i])
+            text = message if isinstance(message, str) else str(message[i])
+            self._pending.append((int(rows[i]), column, value, text))
 
     def flush_problems(self) -> None:
         """Every problem noted so far, in row order (then column order)."""
@@ -144,27 +308,63 @@ class TableChecker:
         order = {name: i for i, name in enumerate(self.header)}
         self.outcome.problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
 
-    def _area_ids(self, codes: pd.Series) -> pd.Series:
-        """Area ids for codes (NaN where unknown), by one hash lookup per cell."""
-        return pd.Series(self.area_id_array[self.area_codes.get_indexer(codes)], index=codes.index)
+    def _area_ids(self, texts: Texts) -> Floats:
+        """Area ids for distinct codes (NaN where unknown); lower case or padded codes
+        are tidied first."""
+        ids = self.context.area_ids
+        out = np.empty(len(texts), dtype=np.float64)
+        for i, code in enumerate(texts):
+            found = ids.get(code)
+            if found is None:
+                found = ids.get(code.strip().upper())
+            out[i] = np.nan if found is None else found
+        return out
 
-    def _period_codes(self, frame: pd.DataFrame) -> pd.Series:
-        index = self.columns.period
-        raw = frame[index] if index is not None else pd.Series("", index=frame.index)
-        uniques = pd.Index(raw.unique())
-        text = pd.Series(
-            np.array([v.strip() for v in uniques], dtype=object)[uniques.get_indexer(raw)],
-            index=frame.index,
-        )
+    def _unknown_kinds(self, texts: Texts) -> npt.NDArray[np.int8]:
+        """What each distinct area code not in the geography is (validate.RowChecker.area
+        decides the same, one row at a time)."""
+        ctx = self.context
+        codes = [t.strip().upper() for t in texts]
+        ask = {
+            c
+            for c in codes
+            if c
+            and c not in ctx.area_ids
+            and c not in ctx.conversion
+            and c not in ctx.other_levels
+            and c not in self._asked
+        }
+        if ask and ctx.level_of_codes is not None:
+            ctx.other_levels.update(ctx.level_of_codes(sorted(ask)))
+            self._asked |= ask
+        kinds = np.zeros(len(texts), dtype=np.int8)
+        for i, code in enumerate(codes):
+            if code in ctx.area_ids:
+                kinds[i] = _KNOWN
+            elif not code:
+                kinds[i] = _MISSING
+            elif code in ctx.conversion or code in ctx.other_levels:
+                kinds[i] = _CONVERT_OR_OTHER_LEVEL
+            elif ctx.skip_unknown_areas:
+                kinds[i] = _SKIPPED
+            else:
+                kinds[i] = _UNKNOWN
+        return kinds
+
+    def _periods_of(self, column: Column | None, rows: Ints) -> npt.NDArray[np.int32]:
+        """Each row's period (an index into records.period_codes; -1 when it has none);
+        rows with no period or one that cannot be read are noted as problems."""
+        if column is None:
+            column = Column(np.zeros(len(rows), dtype=np.int64), np.array([""], dtype=object))
+        texts = np.array([v.strip() for v in column.texts], dtype=object)
         if self.context.default_period:
-            text = text.where(text != "", self.context.default_period)
-        missing = text == ""
-        if missing.any():
-            self.problem(
-                frame.index[missing], index, "", "no period: add a period column or give --period"
-            )
-        code_of: dict[str, str | None] = {}
-        for value in text[~missing].unique():
+            texts = np.where(texts == "", self.context.default_period, texts)
+        period_of = np.full(len(texts), -1, dtype=np.int32)
+        messages = np.full(len(texts), "", dtype=object)
+        for k, value in enumerate(texts):
+            if not value:
+                messages[k] = "no period: add a period column or give --period"
+                continue
             if value not in self._periods:
                 try:
                     self._periods[value] = parse_period(value)
@@ -172,221 +372,234 @@ class TableChecker:
                     self._periods[value] = str(exc)
             parsed = self._periods[value]
             if isinstance(parsed, Period):
-                code_of[value] = parsed.code
+                period_of[k] = self.records.period(parsed.code)
                 self.outcome.periods[parsed.code] = parsed
-                self._period_index.setdefault(parsed.code, len(self._period_index))
             else:
-                code_of[value] = None
-                rows = frame.index[text == value]
-                self.problem(
-                    rows, index, value, f"period not understood: {parsed.split(': ', 1)[-1]}"
-                )
-        # get_indexer gives -1 for a miss, which picks the None put last.
-        codes = np.array([*code_of.values(), None], dtype=object)
-        return pd.Series(codes[pd.Index(list(code_of)).get_indexer(text)], index=frame.index)
+                messages[k] = f"period not understood: {parsed.split(': ', 1)[-1]}"
+        codes = column.codes
+        bad = (period_of < 0)[codes]
+        if bad.any():
+            self.problem(rows[bad], self.columns.period, texts[codes[bad]], messages[codes[bad]])
+        return period_of[codes]
 
-    def check(self, frame: pd.DataFrame) -> Iterator[pd.DataFrame]:
-        """Batches of good records from one chunk; problems are noted."""
-        frame = frame[(frame != "").any(axis=1)]
-        if frame.empty:
+    def check(self, frame: pd.DataFrame) -> None:
+        """Check one chunk; good values go to the records, problems are noted."""
+        every = {i: Column.of(frame[i]) for i in frame.columns}
+        blank = np.ones(len(frame), dtype=bool)
+        for column in every.values():
+            blank &= (column.texts == "")[column.codes]
+        rows = frame.index.to_numpy(dtype=np.int64)
+        if blank.any():
+            keep = ~blank
+            rows = rows[keep]
+            every = {i: c.take(keep) for i, c in every.items()}
+        if not len(rows):
             return
         columns = self.columns
-        self.outcome.n_rows += len(frame)
         assert columns.area is not None  # noqa: S101 (map_columns guarantees it)
-        area_id = self._area_ids(frame[columns.area])
-        unknown = area_id.isna()
-        if unknown.any():  # lower case or padded codes: tidy those cells only
-            area_id[unknown] = self._area_ids(frame[columns.area][unknown].str.strip().str.upper())
-            unknown = area_id.isna()
+        area = every[columns.area]
+        area_id = self._area_ids(area.texts)[area.codes]
+        unknown = np.isnan(area_id)
         if unknown.any():
-            # Other levels, edition conversion, skipping: one row at a time.
-            for number, cells in zip(
-                frame.index[unknown], frame[unknown].itertuples(index=False), strict=True
-            ):
-                row_cells = list(cells)
-                row_cells[columns.area] = row_cells[columns.area].strip().upper()
-                batch = list(self.rows.check(int(number), row_cells))
-                if batch:
-                    yield pd.DataFrame(batch, columns=BATCH_COLUMNS)
-            frame, area_id = frame[~unknown], area_id[~unknown]
-            if frame.empty:
-                return
-        period = self._period_codes(frame)
+            kind = self._unknown_kinds(area.texts)[area.codes]
+            slow = unknown & (kind == _CONVERT_OR_OTHER_LEVEL)
+            if slow.any():
+                # Edition conversion or a code of another level: one row at a time.
+                cells = [every[i].take(slow).cells() for i in range(len(self.header))]
+                for position, number in enumerate(rows[slow]):
+                    row_cells = [str(c[position]) for c in cells]
+                    row_cells[columns.area] = row_cells[columns.area].strip().upper()
+                    records = list(self.rows.check(int(number), row_cells))  # counts the row
+                    self.records.add_tuples(records, [int(number)] * len(records))
+                keep = ~slow
+                rows, area_id, kind = rows[keep], area_id[keep], kind[keep]
+                every = {i: c.take(keep) for i, c in every.items()}
+                area = every[columns.area]
+                if not len(rows):
+                    return
+            # The rest stay in the checks below (their other cells are checked as any
+            # row's are) but never become values.
+            skipped = kind == _SKIPPED
+            self.outcome.n_skipped_unknown += int(skipped.sum())
+            missing = kind == _MISSING
+            if missing.any():
+                self.problem(rows[missing], columns.area, "", "missing area code")
+            strange = kind == _UNKNOWN
+            if strange.any():
+                self.problem(
+                    rows[strange],
+                    columns.area,
+                    np.array([t.strip().upper() for t in area.take(strange).cells()], object),
+                    f"unknown area code: no {self.context.level_slug} area has it",
+                )
+            area_id = np.where(np.isnan(area_id), -1, area_id)
+        self.outcome.n_rows += len(rows)
+        ids = area_id.astype(np.int64)
+        period = self._periods_of(
+            every[columns.period] if columns.period is not None else None, rows
+        )
         if columns.is_long:
             assert columns.indicator is not None and columns.value is not None  # noqa: S101
-            slugs = frame[columns.indicator]
-            known = pd.Index(list(self.indicator_index))
-            index = pd.Series(known.get_indexer(slugs), index=frame.index)
-            if (index < 0).any():
-                index[index < 0] = known.get_indexer(slugs[index < 0].str.strip())
-            bad = index < 0
+            slugs = every[columns.indicator]
+            lookup = self.indicator_index
+            which = np.array(
+                [lookup.get(s, lookup.get(s.strip(), -1)) for s in slugs.texts], dtype=np.int64
+            )[slugs.codes]
+            bad = which < 0
             if bad.any():
                 self.problem(
-                    frame.index[bad],
+                    rows[bad],
                     columns.indicator,
-                    slugs[bad],
+                    slugs.take(bad).cells(),
                     "unknown indicator (the dataset has: "
                     + ", ".join(sorted(self.context.indicators))
                     + ")",
                 )
-            for i, info in enumerate(self.indicator_list):
-                mask = index == i
-                if mask.any():
-                    yield from self._values(
-                        frame[mask], area_id[mask], period[mask], info, columns.value, required=True
-                    )
+                keep = ~bad
+                rows, ids, period, which = rows[keep], ids[keep], period[keep], which[keep]
+                every = {i: c.take(keep) for i, c in every.items()}
+            self._values(rows, ids, period, which, every, columns.value, required=True, long=True)
         else:
             for column, slug in columns.wide.items():
-                yield from self._values(
-                    frame, area_id, period, self.context.indicators[slug], column, required=False
-                )
+                which = np.full(len(rows), self.indicator_index[slug], dtype=np.int64)
+                self._values(rows, ids, period, which, every, column, required=False, long=False)
 
     def _values(
         self,
-        frame: pd.DataFrame,
-        area_id: pd.Series,
-        period: pd.Series,
-        info,  # type: ignore[no-untyped-def]
+        rows: Ints,
+        area_id: Ints,
+        period: npt.NDArray[np.int32],
+        which: Ints,
+        every: dict[int, Column],
         column: int,
         *,
         required: bool,
-    ) -> Iterator[pd.DataFrame]:
-        value, empty, bad = _numbers(frame[column])
+        long: bool,
+    ) -> None:
+        measures = np.array([i.measure for i in self.indicator_list], dtype=object)
+        measure = measures[which] if len(which) else np.empty(0, dtype=object)
+        values = every[column]
+        value, empty, bad = _parsed(values)
         ok = ~bad & ~empty
         if required and empty.any():
             self.problem(
-                frame.index[empty],
+                rows[empty],
                 column,
                 "",
                 "missing value: missing is not zero; leave the row out if there is no figure",
             )
         if bad.any():
-            self.problem(frame.index[bad], column, frame[column][bad], "not a number (value)")
-        if info.measure != "score":
-            negative = ok & (value < 0)
-            if negative.any():
-                self.problem(
-                    frame.index[negative],
-                    column,
-                    frame[column][negative],
-                    f"negative value for a {info.measure}",
-                )
-                ok &= ~negative
-        if info.measure == "count":
-            fraction = ok & (value % 1 != 0)
-            if fraction.any():
-                self.problem(
-                    frame.index[fraction],
-                    column,
-                    frame[column][fraction],
-                    "a count must be a whole number",
-                )
-                ok &= ~fraction
-        numerator = denominator = pd.Series(np.nan, index=frame.index)
-        for which, col_index in (
+            self.problem(rows[bad], column, values.take(bad).cells(), "not a number (value)")
+        is_score = measure == "score"
+        negative = ok & (value < 0) & ~is_score
+        if negative.any():
+            self.problem(
+                rows[negative],
+                column,
+                values.take(negative).cells(),
+                "negative value for a " + measure[negative].astype(str).astype(object),
+            )
+            ok &= ~negative
+        fraction = ok & (measure == "count") & (value % 1 != 0)
+        if fraction.any():
+            self.problem(
+                rows[fraction],
+                column,
+                values.take(fraction).cells(),
+                "a count must be a whole number",
+            )
+            ok &= ~fraction
+        numerator: Floats | None = None
+        denominator: Floats | None = None
+        for name, index in (
             ("numerator", self.columns.numerator),
             ("denominator", self.columns.denominator),
         ):
-            if not self.columns.is_long or col_index is None:
+            if not long or index is None:
                 continue
-            parsed, _, wrong = _numbers(frame[col_index])
-            if wrong.any():
+            cells = every[index]
+            parsed, _, wrong = _parsed(cells)
+            wrong_ok = wrong & ok
+            if wrong_ok.any():
                 self.problem(
-                    frame.index[wrong & ok],
-                    col_index,
-                    frame[col_index][wrong & ok],
-                    f"not a number ({which})",
+                    rows[wrong_ok], index, cells.take(wrong_ok).cells(), f"not a number ({name})"
                 )
-                ok &= ~wrong
-            negative = ok & (parsed < 0) & (info.measure != "score")
+            ok &= ~wrong
+            negative = ok & (parsed < 0) & ~is_score
             if negative.any():
                 self.problem(
-                    frame.index[negative],
-                    col_index,
-                    frame[col_index][negative],
-                    f"negative {which} for a {info.measure}",
+                    rows[negative],
+                    index,
+                    cells.take(negative).cells(),
+                    f"negative {name} for a " + measure[negative].astype(str).astype(object),
                 )
                 ok &= ~negative
-            if which == "numerator":
+            if name == "numerator":
                 numerator = parsed
             else:
                 denominator = parsed
-        if info.measure != "rate":
-            over = ok & (numerator > denominator)
+        if numerator is not None and denominator is not None:
+            over = ok & (measure != "rate") & (numerator > denominator)
             if over.any():
                 assert self.columns.numerator is not None  # noqa: S101
                 self.problem(
-                    frame.index[over],
+                    rows[over],
                     self.columns.numerator,
-                    frame[self.columns.numerator][over],
+                    every[self.columns.numerator].take(over).cells(),
                     "numerator larger than denominator",
                 )
                 ok &= ~over
-        ok &= period.notna()
+        ok &= (period >= 0) & (area_id >= 0)
         if not ok.any():
             return
-        ids = area_id[ok].astype("int64").to_numpy()
-        known = pd.Index(list(self._period_index))
-        period_index = np.array(list(self._period_index.values()), dtype=np.int64)[
-            known.get_indexer(period[ok])
-        ]
-        keys = (np.int64(self.indicator_index[info.slug]) << 44) | (period_index << 32) | ids
-        # Duplicates are found once, over the whole file, at the end (any duplicate
-        # rejects the release, so the rows may be written meanwhile).
-        self._keys.append(keys)
-        self._key_rows.append(frame.index[ok].to_numpy(dtype=np.int64))
-        self._ids.append(ids)
-        self.outcome.n_records += len(ids)
-        yield pd.DataFrame(
-            {
-                "indicator_id": info.id,
-                "area_id": ids,
-                "period_code": period[ok].to_numpy(),
-                "value": value[ok].to_numpy(),
-                "numerator": numerator[ok].to_numpy(),
-                "denominator": denominator[ok].to_numpy(),
-            }
+        self.records.add(
+            indicator_id=self.indicator_ids[which[ok]],
+            period=period[ok],
+            area_id=area_id[ok],
+            value=value[ok],
+            numerator=None if self.columns.numerator is None or not long else numerator[ok],  # type: ignore[index]
+            denominator=(
+                None if self.columns.denominator is None or not long else denominator[ok]  # type: ignore[index]
+            ),
+            row=rows[ok],
         )
 
-    def _duplicates(self) -> None:
-        if not self._keys:
-            return
-        keys = np.concatenate(self._keys)
-        rows = np.concatenate(self._key_rows)
-        order = np.lexsort((rows, keys))
-        repeated = np.flatnonzero(keys[order][1:] == keys[order][:-1]) + 1
-        if len(repeated):
-            slugs = {i: s for s, i in self.indicator_index.items()}
-            codes = {i: c for c, i in self.context.area_ids.items()}
-            for position in order[repeated]:
-                key = int(keys[position])
-                self._pending_duplicate(
-                    int(rows[position]), slugs[key >> 44], codes.get(key & 0xFFFFFFFF, "")
-                )
-        self.outcome.n_records -= len(repeated)
-        self.outcome.area_ids_seen.update(np.unique(np.concatenate(self._ids)).tolist())
-
-    def _pending_duplicate(self, row: int, slug: str, code: str) -> None:
-        self.outcome.n_problems += 1
-        if len(self._pending) + len(self.outcome.problems) < MAX_PROBLEMS:
-            self._pending.append(
-                (
-                    row,
-                    self.columns.area,
-                    code,
-                    f"duplicate: {slug} for this area and period is already on an earlier row",
-                )
-            )
-
-    def batches(
-        self, frames: Iterator[pd.DataFrame], progress: Callable[[int], None] | None = None
-    ) -> Iterator[pd.DataFrame]:
-        for frame in frames:
-            yield from self.check(frame)
+    def read(self, frames: Frames, progress: Callable[[int], None] | None = None) -> None:
+        """Check every chunk, then add the values that came through an edition conversion."""
+        columns = self.columns
+        # Figures, and indicator names (a slug such as "01" must not come back as 1).
+        exact = {
+            columns.value,
+            columns.numerator,
+            columns.denominator,
+            columns.indicator,
+            *columns.wide,
+        }
+        for frame in read_ahead(frames({i for i in exact if i is not None})):
+            self.check(frame)
             if progress is not None:
                 progress(self.outcome.n_rows)
         merged = list(self.rows.merged_records())
-        if merged:
-            yield pd.DataFrame(merged, columns=BATCH_COLUMNS)
-        self._duplicates()
+        self.records.add_tuples(merged, [self.rows.merged_rows[(r[0], r[1], r[2])] for r in merged])
+
+    def finish(self, values: Sorted) -> None:
+        """Report repeated (indicator, period, area) values, in row order with the rest."""
+        if len(values.repeated):
+            slugs = {i.id: i.slug for i in self.indicator_list}
+            codes = {i: c for c, i in self.context.area_ids.items()}
+            for position in values.repeated:
+                self.outcome.n_problems += 1
+                if len(self._pending) + len(self.outcome.problems) < MAX_PROBLEMS:
+                    slug = slugs[int(values.indicator_id[position])]
+                    self._pending.append(
+                        (
+                            int(values.row[position]),
+                            self.columns.area,
+                            codes.get(int(values.area_id[position]), ""),
+                            f"duplicate: {slug} for this area and period is already on "
+                            "an earlier row",
+                        )
+                    )
+        self.outcome.n_records = len(values) - len(values.repeated)
+        self.outcome.area_ids_seen.update(distinct_ids(values.area_id).tolist())
         self.flush_problems()

@@ -45,6 +45,9 @@ class Context:
     conversion_level: str | None = None
     conversion: dict[str, list[EditionLink]] = field(default_factory=dict)
     conversion_method: str | None = None
+    # Looks up which other level codes belong to; `other_levels` is filled by it, for
+    # the codes a file has that are not in the geography, rather than loaded whole.
+    level_of_codes: Callable[[list[str]], dict[str, str]] | None = None
 
 
 @dataclass(slots=True)
@@ -59,6 +62,14 @@ class Outcome:
     periods: dict[str, Period] = field(default_factory=dict)
     area_ids_seen: set[int] = field(default_factory=set)
     conversion_used: str = ""
+
+
+def best_fit(links: list[EditionLink]) -> EditionLink:
+    """The one new area an old one's figure goes to under the best-fit method: the link
+    with the largest weight (the share of the old area's population, as ONS publishes
+    it), and among equal weights the lowest new code, so that the choice never depends
+    on the order the lookup rows come in."""
+    return min(links, key=lambda link: (-link.weight, link.new_code))
 
 
 def _number(text: str) -> float | None:
@@ -81,6 +92,8 @@ class RowChecker:
         self._seen: set[tuple[int, int, str]] = set()
         self._period_cache: dict[str, Period | str] = {}
         self._merged: dict[tuple[int, int, str], list[float | None]] = {}
+        # the first row that made each converted record (for reports about it)
+        self.merged_rows: dict[tuple[int, int, str], int] = {}
 
     def problem(self, message: str, row: int, column: int | None, value: str) -> None:
         self.outcome.n_problems += 1
@@ -135,8 +148,7 @@ class RowChecker:
                 return ctx.area_ids[links[0].new_code], True
             if ctx.conversion_method == "best_fit":
                 self.outcome.conversion_used = "best_fit"
-                best = max(links, key=lambda link: (link.weight, link.new_code))
-                return ctx.area_ids[best.new_code], True
+                return ctx.area_ids[best_fit(links).new_code], True
             kind = "split" if "S" in changes else "changed in a complex way"
             self.problem(
                 f"{ctx.conversion_level} area {kind} in {ctx.level_slug}: it has no "
@@ -274,6 +286,7 @@ class RowChecker:
                     )
                 else:
                     self._merged[key] = [number, numerator, denominator]
+                    self.merged_rows[key] = row
                 continue
             if key in self._seen:
                 self.problem(

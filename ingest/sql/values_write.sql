@@ -6,8 +6,11 @@
 SELECT to_regclass(%(partition)s) IS NOT NULL
 
 -- name: copy_values
+-- Into the release's own table, created in this same transaction: FREEZE writes the
+-- rows already frozen, so the first reads after publishing do not rewrite every page to
+-- set hint bits (and nothing else can see the table before the commit anyway).
 COPY layers_value (dataset_id, release_id, indicator_id, period_id, area_id, value,
-                   numerator, denominator) FROM STDIN (FORMAT BINARY)
+                   numerator, denominator) FROM STDIN (FORMAT BINARY, FREEZE)
 
 -- name: large_changes
 -- Values that moved by more than the factor from the previous published release.

@@ -14,10 +14,12 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from ingest.pipeline.publish import withdraw_release
 from ingest.tasks import ingest_upload
+from ingest.uploads import cap_uploads
 from layers.models import Release
 from layers.releases import can_publish, publishable_datasets, readable_releases
 
@@ -49,8 +51,15 @@ class UploadForm(forms.Form):
         self.fields["dataset"].choices = [(d.slug, f"{d.title} ({d.owner.name})") for d in datasets]
 
 
-@login_required
+@csrf_exempt  # checked by _upload_list, once the upload handler is in place
 def upload_list(request: HttpRequest) -> HttpResponse:
+    cap_uploads(request)  # the size limit applies while the body streams in
+    return _upload_list(request)
+
+
+@login_required
+@csrf_protect
+def _upload_list(request: HttpRequest) -> HttpResponse:
     datasets = publishable_datasets(request.user)
     releases = readable_releases(request.user).order_by("-uploaded_at", "-id")[:100]
     form = UploadForm(request.POST or None, request.FILES or None, datasets=datasets)
@@ -76,7 +85,12 @@ def upload_list(request: HttpRequest) -> HttpResponse:
             }
             options["skip_unknown_areas"] = form.cleaned_data["skip_unknown_areas"]
             task = ingest_upload.delay(
-                handle.name, dataset.id, options, request.user.id, upload.name
+                handle.name,
+                dataset.id,
+                options,
+                request.user.id,
+                upload.name,
+                size_hint=upload.size,
             )
             if isinstance(task, EagerResult):
                 outcome = task.get()

@@ -106,3 +106,50 @@ def test_points_reject_bad_rows_with_row_and_column(crime, tmp_path):
     assert any(p.startswith("row 3, value 'robbery': unknown indicator") for p in listed)
     assert any(p.startswith("row 4, value 'someday': period not understood") for p in listed)
     assert not Release.objects.filter(dataset=crime, status="published").exists()
+
+
+def incidents(*where: tuple[float, float], offence: str = "burglary") -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"offence": [offence] * len(where), "month": ["2024-05"] * len(where)},
+        geometry=[ShapelyPoint(x, y) for x, y in where],
+        crs=27700,
+    )
+
+
+def test_points_from_a_geopackage_are_counted_and_outside_points_reported(crime, tmp_path):
+    (x1, y1), (x2, y2) = inside("E01013600"), inside("E01013601")
+    frame = incidents((x1, y1), (x2, y2), (x1 + 0.5, y1), (100, 100), (x1, y1 + 0.5))
+    path = tmp_path / "incidents.gpkg"
+    frame.to_file(path, driver="GPKG", layer="incidents")
+    assert path.read_bytes().startswith(b"SQLite format 3\x00")
+    result = run(path, crime, commit=True)
+    assert result.ok, result.render()
+    release = Release.objects.get(dataset=crime, status="published")
+    assert release.file_format == "gpkg"
+    assert values_of(release) == {
+        ("burglary", "2024-05", "E01013600"): 3.0,
+        ("burglary", "2024-05", "E01013601"): 1.0,
+    }
+    assert release.n_values == 2  # counts only: no point is stored
+    assert any(
+        "1 point(s) fall in no lsoa11 area and were not counted (features 4)" in w
+        for w in result.warnings
+    ), result.warnings
+
+
+def test_points_from_a_zipped_shapefile(crime, tmp_path):
+    import zipfile
+
+    x, y = inside("E01013602")
+    folder = tmp_path / "shape"
+    folder.mkdir()
+    incidents((x, y), (x, y), offence="all-crime").to_file(folder / "incidents.shp")
+    path = tmp_path / "incidents.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in sorted(folder.iterdir()):
+            archive.write(part, part.name)
+    result = run(path, crime, commit=True)
+    assert result.ok, result.render()
+    release = Release.objects.get(dataset=crime, status="published")
+    assert release.file_format == "shp-zip"
+    assert values_of(release) == {("all-crime", "2024-05", "E01013602"): 2.0}

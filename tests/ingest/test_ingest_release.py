@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from ingest.pipeline.publish import withdraw_release
 from ingest.pipeline.report import Problem
 from ingest.pipeline.run import Options, run
-from layers.models import Area, AuditEvent, Dataset, GeographyLevel, Indicator, Lookup, Release
+from layers.models import AuditEvent, Dataset, Indicator, Release
 from tests.ingest.conftest import values_of
 
 pytestmark = pytest.mark.django_db
@@ -244,7 +244,25 @@ def test_ingest_refuses_files_it_cannot_read(published, crime, tmp_path, name, c
     path.write_bytes(content)
     result = run(path, crime, commit=True)
     assert not result.ok and message in str(result.problems[0])
-    assert Release.objects.filter(dataset=crime).count() == 1
+    # Refused before reading, and still a rejected release with its report, its audit
+    # event and the file kept (content-addressed); the published one is untouched.
+    rejected = Release.objects.get(dataset=crime, status="rejected")
+    assert message in rejected.report["problems"][0]["message"]
+    assert rejected.file_name == name and rejected.file_size == len(content)
+    kept = Path(rejected.stored_path)
+    assert kept.read_bytes() == content and kept.name == rejected.file_sha256
+    assert AuditEvent.objects.filter(
+        action="release.rejected", detail__release=rejected.id
+    ).exists()
+    assert Release.objects.get(dataset=crime, status="published") == published
+
+
+def test_a_refused_file_in_a_dry_run_leaves_no_release(crime, tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+    result = run(path, crime, commit=False)
+    assert not result.ok and "the file is empty" in str(result.problems[0])
+    assert not Release.objects.filter(dataset=crime).exists()
 
 
 def test_ingest_rejects_an_unreadable_spreadsheet(published, crime, tmp_path):
@@ -263,6 +281,16 @@ def test_ingest_refuses_a_file_over_the_size_limit(published, crime, tmp_path, s
     settings.INGEST_MAX_BYTES = 50
     result = run(write(tmp_path, GOOD * 3), crime, commit=True)
     assert not result.ok and "more than the 50 allowed" in str(result.problems[0])
+    # Over the limit, only the name and the size are recorded: the content is not kept.
+    rejected = Release.objects.get(dataset=crime, status="rejected")
+    assert rejected.file_size == len(GOOD * 3) and rejected.stored_path == ""
+    assert "the file was not kept" in rejected.report["problems"][0]["message"]
+    assert not any(settings.FILE_STORE.rglob("*")) or all(
+        p.is_dir() or p.read_bytes() != (GOOD * 3).encode() for p in settings.FILE_STORE.rglob("*")
+    )
+    assert AuditEvent.objects.filter(
+        action="release.rejected", detail__release=rejected.id
+    ).exists()
 
 
 def test_ingest_lists_every_problem_not_just_the_first(crime, tmp_path):
@@ -278,49 +306,6 @@ def test_skip_unknown_areas_counts_them_as_a_warning(crime, tmp_path):
     )
     assert "1 row(s) for areas outside this geography were skipped" in out
     assert Release.objects.get(dataset=crime).status == "published"
-
-
-@pytest.fixture
-def lsoa21(crime) -> Dataset:
-    """Four 2021 LSOAs made from 2011 ones, an edition lookup with U, M and S changes, and
-    the crime dataset moved to lsoa21."""
-    level11 = GeographyLevel.objects.get(slug="lsoa11")
-    level21 = GeographyLevel.objects.get(slug="lsoa21")
-    source = {
-        a.gss_code: a
-        for a in Area.objects.filter(
-            level=level11, gss_code__in=["E01013600", "E01013601", "E01013602", "E01013603"]
-        )
-    }
-    for new, old in (
-        ("E01099001", "E01013600"),
-        ("E01099002", "E01013601"),
-        ("E01099003", "E01013602"),
-        ("E01099004", "E01013603"),
-    ):
-        Area.objects.create(
-            level=level21, gss_code=new, name=new, area_ha=1, geom_27700=source[old].geom_27700
-        )
-    links = [
-        ("E01013600", "E01099001", "U", 1.0),
-        ("E01013601", "E01099002", "M", 1.0),
-        ("E01013602", "E01099002", "M", 1.0),
-        ("E01013603", "E01099003", "S", 0.7),
-        ("E01013603", "E01099004", "S", 0.3),
-    ]
-    for old, new, change, weight in links:
-        Lookup.objects.create(
-            child_level=level11,
-            child_code=old,
-            parent_level=level21,
-            parent_code=new,
-            change=change,
-            weight=weight,
-            method=Lookup.Method.EDITION_CHANGE,
-        )
-    crime.level = level21
-    crime.save()
-    return crime
 
 
 def test_ingest_converts_unchanged_and_merged_2011_codes_exactly(lsoa21, tmp_path):
