@@ -10,6 +10,7 @@ from typing import Any
 
 from django.http import HttpResponse
 from django.utils.http import http_date, quote_etag
+from drf_spectacular.types import OpenApiTypes
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +24,7 @@ from api.v1.schema import (
     PURPOSE,
     SIMPLIFY,
     VALUES,
+    VALUES_GEOJSON,
     WITHIN,
     document,
 )
@@ -171,7 +173,11 @@ class IndicatorValues(APIView):
         "Released values of one indicator at one level and period (JSON, CSV or GeoJSON)",
         operation_id="indicator_values",
         parameters=[LEVEL, PERIOD, WITHIN, PURPOSE, FORMAT, SIMPLIFY, PRECISION],
-        ok=VALUES,
+        ok={
+            "application/json": VALUES,
+            "text/csv": OpenApiTypes.STR,
+            "application/geo+json": VALUES_GEOJSON,
+        },
         errors=(400, 403, 404),
     )
     def get(self, request: Request, slug: str) -> Any:
