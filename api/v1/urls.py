@@ -39,7 +39,9 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(api_version="1"), name="api-schema"),
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
         name="api-docs",
     ),
     # Last: anything else under /api/v1/ is a problem+json 404, not the site's HTML page.
