@@ -213,9 +213,7 @@ def test_a_kept_body_is_served_only_after_the_gate_and_names_each_callers_agreem
     from tests.builders import make_agreement, make_member
 
     other = Agency.objects.create(slug="other-council", name="Other council", kind="council")
-    make_agreement(
-        reference="ISA-2025-009", provider=crime["police"], recipients=["other-council"]
-    )
+    make_agreement(reference="ISA-2025-009", provider=crime["police"], recipients=["other-council"])
     second = make_member("olga", other, "analyst")
     first = token_client(crime["council_analyst"]).get(URL, Q).json()
     before = AuditEvent.objects.filter(action="values.read").count()
