@@ -13,7 +13,7 @@ export SHARED_DATA
 # The venv is rebuilt when the pinned dependencies change.
 DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 
-.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint audit bench-tiles bench-ingest bench-disclosure national bench-tiles-national bench-load
+.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint audit bench-tiles bench-ingest bench-disclosure national bench-tiles-national bench-load bench-values-national
 
 help:
 	@echo "make demo       set up everything, load the demo data, serve http://127.0.0.1:8000"
@@ -125,3 +125,6 @@ bench-load: national
 
 bench-disclosure: venv
 	$(PY) tests/bench/bench_disclosure.py
+
+bench-values-national: national
+	COMMONGROUND_DB=$(NATIONAL_DB) $(PY) tests/bench/bench_values_national.py

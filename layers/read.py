@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.db.models.fields.json import KeyTransform
@@ -36,6 +37,7 @@ from layers.models import (
 from layers.protection import as_cell, protected_table, published_levels, ratio_parts
 
 CUSTOM = "custom"
+_WITHHELD = Status.WITHHELD.value
 
 
 class AccessRefused(DomainError):
@@ -116,10 +118,16 @@ class ReleasedTable:
     decision: Decision
     policy: DisclosurePolicy | None
     rows: list[ReleasedRow]
+    # What the rows are made from (protected table, level, boundary version, areas asked
+    # for): equal keys, equal rows. None for custom areas (the rows depend on the viewer).
+    rows_key: str | None = None
+    withheld: int | None = None  # counted once by read_values
 
     @property
     def n_withheld(self) -> int:
-        return sum(1 for r in self.rows if r.status == Status.WITHHELD.value)
+        if self.withheld is not None:
+            return self.withheld
+        return sum(1 for r in self.rows if r.status == _WITHHELD)
 
     @property
     def etag(self) -> str:
@@ -130,7 +138,8 @@ class ReleasedTable:
             self.level,
             self.period.code,
             policy_key(self.policy or UNPROTECTED),
-            ",".join(r.area_code for r in self.rows),
+            # The rows' key names the areas asked for; without one, name them.
+            self.rows_key or ",".join(r.area_code for r in self.rows),
         ]
         return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
@@ -235,14 +244,16 @@ def read_values(
     chosen = _period(period, periods)
     policy = decision.policy if decision.disclosure_applies else None
     finest = _finest(decision, dataset)
-    table = protected_table(
+    table_id = table_ids(
         release=release,
         indicator=found,
-        period=chosen,
+        periods=[chosen],
         policy=policy or UNPROTECTED,
-        finest_level=finest,
-    )
+        finest=finest,
+    )[chosen.id]
 
+    rows_key: str | None = None
+    withheld: int | None = None
     if is_custom:
         areas = list(
             visible_custom_areas(user)
@@ -250,11 +261,8 @@ def read_values(
             .prefetch_related("members")
             .order_by("name", "id")
         )
-        units = table.cells.get(dataset.level.slug, {})
-        released_units = {
-            code: Released(code, c[0], Status(c[1]), PublicReason(c[2]) if c[2] else None, c[3])
-            for code, c in units.items()
-        }
+        units = _level_cells(table_id, dataset.level.slug)
+        released_units = {code: _released(code, c) for code, c in units.items()}
         sums = sum_of_published(
             released_units,
             {custom_area_code(a): [m.gss_code for m in a.members.all()] for a in areas},
@@ -263,14 +271,16 @@ def read_values(
             _row(custom_area_code(a), a.name, as_cell(sums[custom_area_code(a)])) for a in areas
         ]
     else:
-        names = queries.area_names(asked)
+        level_rows, withheld = _level_rows(table_id, asked, asked.boundary_version)
+        rows = list(level_rows)
+        rows_key = f"{table_id}/{asked.id}/{asked.boundary_version}"
         if within:
             inside = queries.codes_within(asked, within.strip())
             if inside is None:
                 raise ParamError(f"no area with code {within!r}", parameter="within")
-            names = {c: n for c, n in names.items() if c in inside}
-        cells = table.cells.get(asked.slug, {})
-        rows = [_row(code, name, cells.get(code)) for code, name in names.items()]
+            rows = [r for r in rows if r.area_code in inside]
+            rows_key += "/" + hashlib.sha256(",".join(sorted(inside)).encode()).hexdigest()
+            withheld = sum(1 for r in rows if r.status == _WITHHELD)
 
     result = ReleasedTable(
         indicator=found,
@@ -281,6 +291,8 @@ def read_values(
         decision=decision,
         policy=policy,
         rows=rows,
+        rows_key=rows_key,
+        withheld=withheld,
     )
     audit.record(
         action="values.read",
@@ -347,6 +359,65 @@ def _released(code: str, cell: list[Any]) -> Released:
     )
 
 
+def table_ids(
+    *,
+    release: Release,
+    indicator: Indicator,
+    periods: Sequence[Period],
+    policy: DisclosurePolicy,
+    finest: GeographyLevel,
+) -> dict[int, int]:
+    """Period id -> id of the protected table for the policy and finest level, computed
+    (and kept) where there is none yet. Reads no cells."""
+    identity = {
+        "release": release,
+        "indicator": indicator,
+        "policy_key": policy_key(policy),
+        "finest_level": finest,
+    }
+    ids = dict(
+        ProtectedTable.objects.filter(**identity, period__in=list(periods)).values_list(
+            "period_id", "id"
+        )
+    )
+    for period in periods:
+        if period.id not in ids:
+            ids[period.id] = protected_table(
+                release=release,
+                indicator=indicator,
+                period=period,
+                policy=policy,
+                finest_level=finest,
+            ).id
+    return ids
+
+
+# A kept protected table never changes (a new release or policy is a new table), and
+# area names change only with a boundary load, which gives the level a new
+# boundary_version. So one level's released rows are kept in memory per process, and a
+# repeated read does no per-area work. Access is still decided, and the read audited,
+# every time. The cached values are shared: callers never change them.
+@lru_cache(maxsize=32)
+def _level_cells(table_id: int, level: str) -> dict[str, list[Any]]:
+    found = (
+        ProtectedTable.objects.filter(id=table_id)
+        .values_list(KeyTransform(level, "cells"), flat=True)
+        .first()
+    )
+    return found or {}
+
+
+@lru_cache(maxsize=32)
+def _level_rows(
+    table_id: int, level: GeographyLevel, boundary_version: str
+) -> tuple[tuple[ReleasedRow, ...], int]:
+    """Every area of the level with its released figure, and how many are withheld."""
+    cells = _level_cells(table_id, level.slug)
+    names = queries.area_names(level)
+    rows = tuple(_row(code, name, cells.get(code)) for code, name in names.items())
+    return rows, sum(1 for r in rows if r.status == _WITHHELD)
+
+
 def released_cells(
     source: Source,
     periods: Sequence[Period],
@@ -361,27 +432,13 @@ def released_cells(
     each table, in one query, so a one-area trend does not load whole tables. A level
     absent from the result is not published to this viewer.
     """
-    policy = source.policy or UNPROTECTED
-    identity = {
-        "release": source.release,
-        "indicator": source.indicator,
-        "policy_key": policy_key(policy),
-        "finest_level": source.finest,
-    }
-    ids = dict(
-        ProtectedTable.objects.filter(**identity, period__in=list(periods)).values_list(
-            "period_id", "id"
-        )
+    ids = table_ids(
+        release=source.release,
+        indicator=source.indicator,
+        periods=periods,
+        policy=source.policy or UNPROTECTED,
+        finest=source.finest,
     )
-    for period in periods:
-        if period.id not in ids:
-            ids[period.id] = protected_table(
-                release=source.release,
-                indicator=source.indicator,
-                period=period,
-                policy=policy,
-                finest_level=source.finest,
-            ).id
     fields: dict[str, tuple[str, str | None]] = {}
     expressions: dict[str, Any] = {}
     for level, codes in wanted.items():

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from api.v1 import params
-from api.v1.schema import LEVEL, PRECISION, SIMPLIFY, WITHIN, document
+from api.v1.schema import GEOJSON, LEVEL, PRECISION, SIMPLIFY, WITHIN, document
 from api.v1.schema import Q as QUERY
 from layers.catalogue import agreements_of, dataset_permissions, indicator_entries
 from layers.domain.errors import NotFound, ParamError
@@ -89,6 +89,7 @@ class Areas(APIView):
     @document(
         "Areas of one level as a GeoJSON FeatureCollection, paged",
         operation_id="areas",
+        ok_types=GEOJSON,
         parameters=[
             LEVEL,
             WITHIN,
@@ -151,6 +152,7 @@ class AreaDetail(APIView):
     @document(
         "One area by GSS code, as a GeoJSON Feature",
         operation_id="area",
+        ok_types=GEOJSON,
         parameters=[SIMPLIFY, PRECISION],
         errors=(400, 404),
     )

@@ -85,7 +85,7 @@ class CustomAreas(APIView):
         operation_id="custom_area_create",
         request=CUSTOM_AREA_NEW,
         ok=CUSTOM_AREA,
-        errors=(400, 403),
+        errors=(400, 403, 415),
         more={201: CUSTOM_AREA},
     )
     def post(self, request: Request) -> Response:

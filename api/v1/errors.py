@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -71,3 +72,14 @@ def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
     if response.status_code == status.HTTP_401_UNAUTHORIZED and "WWW-Authenticate" not in out:
         out["WWW-Authenticate"] = 'Token realm="api"'
     return out
+
+
+@csrf_exempt  # it changes nothing, whatever the method
+def no_such_endpoint(request: Any, rest: str = "") -> Any:
+    """Any /api/v1/ path no endpoint matches (including a malformed id or slug): a 404 in
+    the API's one error shape, not the site's HTML page."""
+    return JsonResponse(
+        {"type": "about:blank", "title": "Not found", "status": 404, "detail": "not found"},
+        status=404,
+        content_type=PROBLEM,
+    )

@@ -131,23 +131,38 @@ RELEASE_UPLOAD = inline_serializer(
 )
 
 
+PROBLEM_TYPE = "application/problem+json"
+JSON = ("application/json",)
+GEOJSON = ("application/geo+json",)
+
+
 def document(
     summary: str,
     *,
     operation_id: str,
     parameters: list[Any] | None = None,
     ok: Any = OpenApiTypes.OBJECT,
+    ok_types: tuple[str, ...] = JSON,
     errors: tuple[int, ...] = (),
     request: Any = None,
     more: dict[int, Any] | None = None,
 ) -> Any:
-    """extend_schema with our shared error responses."""
-    responses: dict[int, Any] = {200: ok, 401: ERRORS[401], 429: ERRORS[429], **(more or {})}
-    for code in errors:
-        responses[code] = ERRORS.get(code) or problem(
+    """extend_schema with our shared error responses, each with its media type: a
+    success in `ok_types` (CSV as text; `ok` may map media types to bodies), every error
+    as application/problem+json."""
+    bodies = ok if isinstance(ok, dict) else dict.fromkeys(ok_types, ok)
+    responses: dict[tuple[int, str], Any] = {
+        (200, media): (OpenApiTypes.STR if media == "text/csv" else body)
+        for media, body in bodies.items()
+    }
+    for code, body in (more or {}).items():
+        responses[(code, JSON[0])] = body
+    for code in (401, 429, *errors):
+        responses[(code, PROBLEM_TYPE)] = ERRORS.get(code) or problem(
             {
                 403: "no agreement allows this read; `reason` says why",
                 404: "no such thing, or none you may see",
+                415: "the body must be application/json",
                 422: "the file was rejected: the report names each row, column and rule",
             }[code]
         )
@@ -275,6 +290,25 @@ CUSTOM_AREA_NEW = inline_serializer(
         ),
         "agency": serializers.CharField(
             required=False, help_text="the owning agency, when you belong to several"
+        ),
+    },
+)
+
+
+VALUES_GEOJSON = inline_serializer(
+    name="ReleasedValuesGeoJSON",
+    fields={
+        "type": serializers.ChoiceField(["FeatureCollection"]),
+        "metadata": serializers.DictField(help_text="as the JSON form, without `values`"),
+        "features": inline_serializer(
+            name="ReleasedValueFeature",
+            many=True,
+            fields={
+                "type": serializers.ChoiceField(["Feature"]),
+                "id": serializers.CharField(),
+                "geometry": serializers.DictField(allow_null=True),
+                "properties": ROWS.child.__class__(),  # the same ReleasedValue component
+            },
         ),
     },
 )

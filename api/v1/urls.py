@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 from django.views.decorators.gzip import gzip_page
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api.v1 import catalogue, custom_areas, profile, releases, values
+from api.v1 import catalogue, custom_areas, errors, profile, releases, values
 
 # Figures travel compressed (gzip_page); pages with CSRF tokens are left alone (BREACH).
 urlpatterns = [
@@ -44,4 +44,6 @@ urlpatterns = [
         ),
         name="api-docs",
     ),
+    # Last: anything else under /api/v1/ is a problem+json 404, not the site's HTML page.
+    re_path(r"^(?P<rest>[\s\S]*)$", errors.no_such_endpoint, name="api-not-found"),
 ]

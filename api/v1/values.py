@@ -4,12 +4,19 @@ period, as JSON (default), CSV or GeoJSON. Everything comes from layers.read."""
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import json
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from django.http import HttpResponse
+from django.utils.cache import patch_vary_headers
 from django.utils.http import http_date, quote_etag
+from django.utils.text import compress_string
+from drf_spectacular.types import OpenApiTypes
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -23,6 +30,7 @@ from api.v1.schema import (
     PURPOSE,
     SIMPLIFY,
     VALUES,
+    VALUES_GEOJSON,
     WITHIN,
     document,
 )
@@ -171,7 +179,11 @@ class IndicatorValues(APIView):
         "Released values of one indicator at one level and period (JSON, CSV or GeoJSON)",
         operation_id="indicator_values",
         parameters=[LEVEL, PERIOD, WITHIN, PURPOSE, FORMAT, SIMPLIFY, PRECISION],
-        ok=VALUES,
+        ok={
+            "application/json": VALUES,
+            "text/csv": OpenApiTypes.STR,
+            "application/geo+json": VALUES_GEOJSON,
+        },
         errors=(400, 403, 404),
     )
     def get(self, request: Request, slug: str) -> Any:
@@ -188,19 +200,66 @@ class IndicatorValues(APIView):
         etag = quote_etag(f"{table.etag}-{fmt}")
         if etag in request.headers.get("If-None-Match", ""):
             response: Any = HttpResponse(status=304)
-        elif fmt == "csv":
-            response = HttpResponse(values_csv(table), content_type="text/csv; charset=utf-8")
+        elif fmt == "geojson":
+            response = Response(values_geojson(table, request), content_type="application/geo+json")
+        else:
+            response = _body_response(table, fmt, request)
+        if fmt == "csv" and response.status_code == 200:
             response["Content-Disposition"] = (
                 f'attachment; filename="{table.indicator.slug}-{table.level}-'
                 f'{table.period.code.replace("/", "-")}.csv"'
             )
-        elif fmt == "geojson":
-            response = Response(values_geojson(table, request), content_type="application/geo+json")
-        else:
-            response = Response({**table_meta(table), "values": [row_json(r) for r in table.rows]})
-        response["ETag"] = etag
+        # Weak when compressed, as gzip_page makes it: the bytes differ by encoding.
+        response["ETag"] = f"W/{etag}" if response.has_header("Content-Encoding") else etag
         if table.release.published_at:
             response["Last-Modified"] = http_date(table.release.published_at.timestamp())
         response["Cache-Control"] = "private, no-cache"
-        response["Vary"] = "Accept, Authorization, Cookie"
+        patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
         return response
+
+
+# The body of a JSON or CSV answer depends only on the released rows (`rows_key`) and on
+# what cites them (`table_meta`: indicator, release, agreement, policy, counts), so it is
+# kept, raw and gzipped, for the next caller the read path lets through to the same rows
+# under the same terms. A national table is ~4 MB of JSON: encoding and compressing it
+# again for every read would cost more than the whole read path. Access is decided and
+# the read audited (layers.read) before a kept body is ever looked at.
+_BODY_CACHE_SIZE = 8
+_bodies: OrderedDict[str, tuple[bytes, bytes | None]] = OrderedDict()
+_bodies_lock = threading.Lock()
+
+
+def _body_response(table: ReleasedTable, fmt: str, request: Request) -> HttpResponse:
+    content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+    key = None
+    if table.rows_key is not None:
+        meta = json.dumps(table_meta(table), sort_keys=True, default=str)
+        key = hashlib.sha256(f"{fmt}|{table.rows_key}|{meta}".encode()).hexdigest()
+    with _bodies_lock:
+        kept = _bodies.get(key) if key else None
+        if kept is not None:
+            _bodies.move_to_end(key)  # type: ignore[arg-type]
+    if kept is None:
+        if fmt == "csv":
+            raw = values_csv(table).encode()
+        else:
+            body = {**table_meta(table), "values": [row_json(r) for r in table.rows]}
+            raw = JSONRenderer().render(body)
+        kept = (raw, None)
+    raw, packed = kept
+    wants_gzip = "gzip" in request.headers.get("Accept-Encoding", "") and len(raw) > 200
+    if wants_gzip and packed is None:
+        packed = compress_string(raw)
+    if key is not None:
+        with _bodies_lock:
+            _bodies[key] = (raw, packed)
+            _bodies.move_to_end(key)
+            while len(_bodies) > _BODY_CACHE_SIZE:
+                _bodies.popitem(last=False)
+    if wants_gzip and packed is not None:
+        # Compressed here, as gzip_page would, so it is not compressed again.
+        response = HttpResponse(packed, content_type=content_type)
+        response["Content-Encoding"] = "gzip"
+        patch_vary_headers(response, ("Accept-Encoding",))
+        return response
+    return HttpResponse(raw, content_type=content_type)

@@ -51,3 +51,17 @@ def test_docs_load_swagger_ui_from_our_own_static_files():
     assert all(s.startswith("/") or s.startswith("?") for s in sources), sources
     for name in ("swagger-ui-bundle.js", "swagger-ui.css"):  # from node_modules, via npm
         assert finders.find(f"vendor/swagger-ui-dist/{name}"), name
+
+
+def test_errors_are_documented_as_problem_json_and_unknown_paths_are_problems():
+    schema = yaml.safe_load(APIClient().get("/api/v1/schema/").content)
+    values = schema["paths"]["/api/v1/indicators/{slug}/values/"]["get"]["responses"]
+    assert set(values["200"]["content"]) == {"application/json", "text/csv", "application/geo+json"}
+    assert set(values["403"]["content"]) == {"application/problem+json"}
+    areas = schema["paths"]["/api/v1/areas/"]["get"]["responses"]
+    assert set(areas["200"]["content"]) == {"application/geo+json"}
+    for path in ("/api/v1/nothing/", "/api/v1/releases/not-a-number/"):
+        response = APIClient().post(path)
+        assert (
+            response.status_code == 404 and response["Content-Type"] == "application/problem+json"
+        )

@@ -206,3 +206,36 @@ def test_recipient_is_refused_when_the_agreement_does_not_cover_the_read(
     assert response.status_code == 403
     assert response.json()["reason"] == reason
     assert str(SECRET) not in response.content.decode().replace(crime["secret_code"], "")
+
+
+def test_a_kept_body_is_served_only_after_the_gate_and_names_each_callers_agreement(crime):
+    from layers.models import Agency
+    from tests.builders import make_agreement, make_member
+
+    other = Agency.objects.create(slug="other-council", name="Other council", kind="council")
+    make_agreement(reference="ISA-2025-009", provider=crime["police"], recipients=["other-council"])
+    second = make_member("olga", other, "analyst")
+    first = token_client(crime["council_analyst"]).get(URL, Q).json()
+    before = AuditEvent.objects.filter(action="values.read").count()
+    again = token_client(crime["council_analyst"]).get(URL, Q).json()
+    theirs = token_client(second).get(URL, Q).json()
+    assert again == first  # the same rows under the same terms
+    assert theirs["agreement"]["reference"] == "ISA-2025-009"
+    assert theirs["values"] == first["values"]  # the same policy, so the same figures
+    assert AuditEvent.objects.filter(action="values.read").count() == before + 2
+    refused = token_client(crime["fire_analyst"]).get(URL, Q)
+    assert refused.status_code == 403 and "values" not in refused.json()
+
+
+def test_gzip_answers_are_weakly_tagged_and_revalidate(crime):
+    import gzip
+
+    client = token_client(crime["council_analyst"])
+    plain = client.get(URL, Q)
+    packed = client.get(URL, Q, HTTP_ACCEPT_ENCODING="gzip")
+    assert packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"] and "Authorization" in packed["Vary"]
+    assert gzip.decompress(packed.content) == plain.content
+    assert packed["ETag"] == f"W/{plain['ETag']}"
+    again = client.get(URL, Q, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"])
+    assert again.status_code == 304
