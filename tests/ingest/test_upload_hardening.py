@@ -21,6 +21,7 @@ from ingest.uploads import CappedUploadHandler
 from layers.models import Dataset, Release
 from tests.builders import make_member
 from tests.ingest.conftest import values_of
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -201,7 +202,7 @@ def test_an_upload_over_the_limit_is_refused_with_its_true_size(
     settings.INGEST_MAX_BYTES = 1000
     settings.UPLOAD_TMP = tmp_path / "incoming"
     steward = make_member("steward", crime.owner, "data_steward")
-    client.force_login(steward)
+    sign_in(client, steward)
     body = GOOD + "E01013601,2024-03,all-crime,1\n" * 2000
     response = client.post(
         "/uploads/",
@@ -230,7 +231,7 @@ def test_the_upload_page_still_checks_the_csrf_token(crime, settings, tmp_path):
 
     settings.UPLOAD_TMP = tmp_path / "incoming"
     client = Client(enforce_csrf_checks=True)
-    client.force_login(make_member("steward", crime.owner, "data_steward"))
+    sign_in(client, make_member("steward", crime.owner, "data_steward"))
     response = client.post(
         "/uploads/", {"dataset": crime.slug, "file": SimpleUploadedFile("r.csv", GOOD.encode())}
     )

@@ -25,6 +25,7 @@ from django.db import connection, connections
 
 from layers.models import Agency, Dataset, GeographyLevel, Indicator, Membership, Release
 from portal.celery import app
+from tests.signin import sign_in
 
 GOOD = b"area_code,period,indicator,value\nE01013600,2024-03,all-crime,12\n"
 
@@ -129,7 +130,7 @@ def test_the_upload_runs_on_a_worker_and_the_page_sees_it_finish(
 
     settings.FILE_STORE = tmp_path / "store"
     settings.UPLOAD_TMP = tmp_path / "incoming"
-    client.force_login(User.objects.get(id=world["user"]))
+    sign_in(client, User.objects.get(id=world["user"]))
     response = client.post(
         "/uploads/", {"dataset": "worker-crime", "file": SimpleUploadedFile("r.csv", GOOD)}
     )
