@@ -12,7 +12,8 @@ from django.db.models import Q
 from layers import audit, queries
 from layers.domain.custom_areas import DefinitionError, Problem, check_definition
 from layers.domain.errors import ParamError
-from layers.models import Agency, Area, CustomArea, GeographyLevel, Membership
+from layers.members import memberships_of
+from layers.models import Agency, Area, CustomArea, GeographyLevel
 from layers.sqlfile import load_statements
 
 _SQL = load_statements(Path(__file__).parent / "sql" / "custom_area_union.sql")
@@ -89,7 +90,7 @@ def custom_area_code(custom: CustomArea) -> str:
 
 def visible_custom_areas(user: Any) -> Any:
     """Custom areas of the viewer's agencies, and those shared with the partnership."""
-    agencies = Membership.objects.filter(user_id=getattr(user, "id", None)).values("agency_id")
+    agencies = memberships_of(user).values("agency_id")
     return CustomArea.objects.filter(Q(owner_id__in=agencies) | Q(is_shared=True))
 
 

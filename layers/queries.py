@@ -19,15 +19,15 @@ from layers.domain.access import (
     Viewer,
 )
 from layers.domain.disclosure.policy import DisclosurePolicy, WardMethod, ZeroPolicy
+from layers.members import memberships_of
 from layers.models import AgreementVersion, Area, Dataset, GeographyLevel, Lookup
-from layers.models import Membership as MembershipRow
 
 
 def viewer_for(user: Any) -> Viewer:
     """The viewer a signed-in user (or token holder) is: every agency and role they hold."""
     if user is None or not user.is_authenticated:
         return Viewer(user_id=0, memberships=())
-    rows = MembershipRow.objects.filter(user_id=user.id).order_by("agency_id")
+    rows = memberships_of(user).order_by("agency_id")
     return Viewer(
         user_id=user.id,
         memberships=tuple(Membership(r.agency_id, Role(r.role)) for r in rows),

@@ -12,9 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from layers import audit
-from layers.models import ApiToken
+from layers.models import Agency, ApiToken, Membership
 
 PREFIX = "cg_"
+
+
+class TokenScopeError(ValueError):
+    """The agency asked for is not one of the user's (or the user has several and none was
+    named); the message says which agencies are possible."""
 
 
 class TokenRefused(Exception):
@@ -29,12 +34,39 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def _scope(user: User, agency: str | None) -> Agency:
+    mine = list(
+        Agency.objects.filter(
+            id__in=Membership.objects.filter(user=user).values("agency_id")
+        ).order_by("slug")
+    )
+    slugs = ", ".join(a.slug for a in mine)
+    if not mine:
+        raise TokenScopeError(f"{user.get_username()} belongs to no agency: a token acts for one")
+    if agency is None:
+        if len(mine) > 1:
+            raise TokenScopeError(
+                f"{user.get_username()} belongs to several agencies ({slugs}): name the one "
+                "the token acts for"
+            )
+        return mine[0]
+    for candidate in mine:
+        if candidate.slug == agency:
+            return candidate
+    raise TokenScopeError(f"{user.get_username()} is not a member of {agency!r} (only {slugs})")
+
+
 @transaction.atomic
-def issue_token(user: User, *, days: int | None, acting_user: Any = None) -> tuple[str, ApiToken]:
-    """A new token for `user`; the raw value is returned here and never stored."""
+def issue_token(
+    user: User, *, days: int | None, agency: str | None = None, acting_user: Any = None
+) -> tuple[str, ApiToken]:
+    """A new token for `user`, acting for one of their agencies (`agency`, a slug; may be
+    left out when they have only one). The raw value is returned here and never stored."""
+    scope = _scope(user, agency)
     raw = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
+        agency=scope,
         prefix=raw[: len(PREFIX) + 8],
         digest=_digest(raw),
         expires_at=timezone.now() + timedelta(days=days) if days else None,
@@ -42,9 +74,10 @@ def issue_token(user: User, *, days: int | None, acting_user: Any = None) -> tup
     audit.record(
         action="token.issued",
         user=acting_user,
-        agency_id=audit.home_agency_id(user),
+        agency_id=scope.id,
         detail={
             "for": user.get_username(),
+            "agency": scope.slug,
             "prefix": token.prefix,
             "expires_at": token.expires_at.isoformat() if token.expires_at else None,
         },
@@ -68,8 +101,15 @@ def user_for_token(raw: str) -> User:
         raise TokenRefused("token_expired")
     if not token.user.is_active:
         raise TokenRefused("user_inactive")
+    if token.agency_id is None:  # issued before tokens were scoped: issue a new one
+        raise TokenRefused("token_unscoped")
+    if not Membership.objects.filter(user_id=token.user_id, agency_id=token.agency_id).exists():
+        raise TokenRefused("token_agency_left")
     ApiToken.objects.filter(id=token.id).update(last_used_at=now)
-    return token.user
+    user = token.user
+    # This request acts for the token's agency only (layers.members.memberships_of).
+    user.token_agency_id = token.agency_id  # type: ignore[attr-defined]
+    return user
 
 
 @transaction.atomic

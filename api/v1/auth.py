@@ -26,6 +26,8 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
                     "token_expired": "the token has expired",
                     "token_revoked": "the token was revoked",
                     "user_inactive": "the account is inactive",
+                    "token_unscoped": "the token acts for no agency: issue a new one",
+                    "token_agency_left": "the account has left the agency the token acts for",
                 }.get(refused.reason, "the token is not valid"),
                 code=refused.reason,
             ) from None

@@ -20,7 +20,8 @@ from layers.geography import (
     define_custom_area,
     visible_custom_areas,
 )
-from layers.models import Agency, CustomArea, Membership
+from layers.members import agency_ids_of
+from layers.models import Agency, CustomArea
 from layers.read import level_named
 
 
@@ -41,11 +42,11 @@ def custom_area_json(custom: CustomArea, mine: set[int]) -> dict[str, Any]:
 
 
 def _agencies(user: Any) -> set[int]:
-    return set(Membership.objects.filter(user_id=user.id).values_list("agency_id", flat=True))
+    return agency_ids_of(user)
 
 
 def _owner(user: Any, slug: Any) -> Agency:
-    agencies = Agency.objects.filter(memberships__user_id=user.id).distinct().order_by("slug")
+    agencies = Agency.objects.filter(id__in=agency_ids_of(user)).order_by("slug")
     if not agencies:
         raise PermissionDenied("custom areas belong to an agency, and you are a member of none")
     if slug is None:

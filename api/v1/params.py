@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from layers.domain.errors import ParamError
-from layers.models import Membership
+from layers.members import memberships_of
 
 FORMATS = ("json", "csv", "geojson")
 _ACCEPT = {"text/csv": "csv", "application/geo+json": "geojson", "application/json": "json"}
@@ -38,7 +38,7 @@ def purpose_of(request: Any) -> str | None:
     if session is not None and session.get("purpose"):
         return str(session["purpose"])
     default = (
-        Membership.objects.filter(user_id=request.user.id)
+        memberships_of(request.user)
         .exclude(default_purpose="")
         .order_by("agency_id")
         .values_list("default_purpose", flat=True)

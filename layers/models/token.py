@@ -6,7 +6,13 @@ from django.db import models
 
 
 class ApiToken(models.Model):
+    """A token acts for one of its user's agencies only (`agency`), whatever else the user
+    belongs to: a partner system's credentials never reach beyond the agency it serves."""
+
     user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="api_tokens")
+    agency = models.ForeignKey(
+        "layers.Agency", null=True, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     prefix = models.CharField(max_length=12, db_index=True)
     digest = models.CharField(max_length=64, unique=True)  # sha256 of the whole token
     created_at = models.DateTimeField(auto_now_add=True)

@@ -8,15 +8,18 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from layers.models import ApiToken
-from layers.tokens import TokenRefused, issue_token, revoke_token, user_for_token
+from layers.models import ApiToken, Membership
+from layers.tokens import TokenRefused, TokenScopeError, issue_token, revoke_token, user_for_token
+from tests.builders import make_agency
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def feed():
-    return User.objects.create_user("feed")
+    user = User.objects.create_user("feed")
+    Membership.objects.create(user=user, agency=make_agency(), role="service")
+    return user
 
 
 def test_issue_token_prints_a_token_that_is_stored_only_as_a_hash(feed):
@@ -72,14 +75,13 @@ def test_revoke_token_command_refuses_an_unknown_prefix():
 
 
 def test_issuing_and_revoking_a_token_are_audited_under_the_users_agency(feed):
-    from layers.models import AuditEvent, Membership
-    from tests.builders import make_agency
+    from layers.models import AuditEvent
 
     council = make_agency()
-    Membership.objects.create(user=feed, agency=council, role="service")
     raw, token = issue_token(feed, days=30)
     issued = AuditEvent.objects.get(action="token.issued")
     assert issued.detail["for"] == "feed" and issued.detail["prefix"] == token.prefix
+    assert issued.detail["agency"] == council.slug
     assert issued.agency_id == council.id
     assert raw not in str(issued.detail)  # the token itself is never written down
     revoke_token(token.prefix)
@@ -88,3 +90,46 @@ def test_issuing_and_revoking_a_token_are_audited_under_the_users_agency(feed):
     assert revoked.agency_id == council.id
     assert revoke_token(token.prefix) == 0  # nothing live: nothing revoked, nothing recorded
     assert AuditEvent.objects.filter(action="token.revoked").count() == 1
+
+
+def test_a_token_acts_for_the_users_only_agency_by_default(feed):
+    raw, token = issue_token(feed, days=None)
+    assert token.agency == make_agency()
+    assert user_for_token(raw).token_agency_id == token.agency_id
+
+
+def test_a_user_of_several_agencies_must_name_the_one_the_token_acts_for(feed):
+    fire = make_agency(slug="fire-rescue", name="Fire", kind="fire")
+    Membership.objects.create(user=feed, agency=fire, role="service")
+    with pytest.raises(TokenScopeError, match=r"several agencies \(city-council, fire-rescue\)"):
+        issue_token(feed, days=None)
+    with pytest.raises(CommandError, match="several agencies"):
+        call_command("issue_token", "feed", stdout=StringIO(), stderr=StringIO())
+    with pytest.raises(TokenScopeError, match="not a member of 'city-police'"):
+        issue_token(feed, days=None, agency="city-police")
+    err = StringIO()
+    call_command("issue_token", "feed", "--agency", "fire-rescue", stdout=StringIO(), stderr=err)
+    assert "acting for fire-rescue" in err.getvalue()
+    assert ApiToken.objects.get(user=feed).agency == fire
+    assert not ApiToken.objects.filter(user=feed).exclude(agency=fire).exists()
+
+
+def test_a_user_of_no_agency_gets_no_token():
+    loner = User.objects.create_user("loner")
+    with pytest.raises(TokenScopeError, match="belongs to no agency"):
+        issue_token(loner, days=None)
+    assert not ApiToken.objects.exists()
+
+
+def test_a_token_stops_working_when_its_user_leaves_the_agency(feed):
+    raw, _ = issue_token(feed, days=None)
+    Membership.objects.filter(user=feed).delete()
+    with pytest.raises(TokenRefused, match="token_agency_left"):
+        user_for_token(raw)
+
+
+def test_a_token_issued_before_scoping_is_refused(feed):
+    raw, token = issue_token(feed, days=None)
+    ApiToken.objects.filter(id=token.id).update(agency=None)
+    with pytest.raises(TokenRefused, match="token_unscoped"):
+        user_for_token(raw)
