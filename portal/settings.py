@@ -132,6 +132,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
+    ("vendor/colorbrewer", BASE_DIR / "node_modules" / "colorbrewer"),
     ("vendor/swagger-ui-dist", BASE_DIR / "node_modules" / "swagger-ui-dist"),
 ]
 STORAGES = {
@@ -162,6 +163,12 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # Boundary tiles: served from pre-simplified copies; a versioned URL may be cached for long.
 TILE_MAX_AGE = env_int("TILE_MAX_AGE", 365 * 24 * 3600)
 TILE_UNVERSIONED_MAX_AGE = env_int("TILE_UNVERSIONED_MAX_AGE", 300)
+
+# The map draws no base map unless one is configured: an XYZ raster tile URL template
+# (https://tiles.example/{z}/{x}/{y}.png) and its attribution. It is then an option on the
+# page, off by default, and the Content-Security-Policy must allow that origin for img-src.
+MAP_BASEMAP_TILES = env_str("MAP_BASEMAP_TILES", "")
+MAP_BASEMAP_ATTRIBUTION = env_str("MAP_BASEMAP_ATTRIBUTION", "")
 
 # Where uploaded and loaded files are kept (content-addressed by sha256).
 FILE_STORE = Path(env_str("FILE_STORE") or BASE_DIR / "var" / "files")
