@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-import mapclassify
 import numpy as np
 
 MIN_CLASSES = 3
@@ -76,6 +75,9 @@ def _check_k(k: int, *, diverging: bool) -> None:
 
 def _upper_bounds(values: np.ndarray, method: Method, k: int) -> list[float]:
     """Upper bound of each class (right-closed), the last being the maximum."""
+    # Imported here: it pulls in scikit-learn (seconds), wanted only when a map is drawn.
+    import mapclassify
+
     distinct = np.unique(values)
     if len(distinct) <= k:
         return [float(v) for v in distinct]

@@ -245,19 +245,13 @@
     return window.location.origin + config.tileUrl.replace("{level}", slug) + "?v=" + encodeURIComponent(lv.boundary_version);
   }
 
-  function contextLevel() {
-    var lads = config.levels.filter(function (lv) { return lv.kind === "lad"; });
-    return lads.length ? lads[lads.length - 1].slug : null;
-  }
-
   function fs(name) { return ["feature-state", name]; }
 
   function showLevel(slug) {
-    ["areas-fill", "areas-hatch", "areas-line", "areas-focus", "context-line"].forEach(function (id) {
+    ["areas-fill", "areas-hatch", "areas-line", "areas-focus"].forEach(function (id) {
       if (map.getLayer(id)) map.removeLayer(id);
     });
     if (map.getSource(SOURCE)) map.removeSource(SOURCE);
-    if (map.getSource("context")) map.removeSource("context");
     hovered = null;
     map.addSource(SOURCE, { type: "vector", tiles: [tileUrl(slug)], minzoom: 0, maxzoom: 16, promoteId: "gss_code" });
     map.addLayer({ id: "areas-fill", type: "fill", source: SOURCE, "source-layer": LAYER,
@@ -267,12 +261,6 @@
     map.addLayer({ id: "areas-line", type: "line", source: SOURCE, "source-layer": LAYER,
       paint: { "line-color": "#ffffff", "line-opacity": 0.85,
         "line-width": ["interpolate", ["linear"], ["zoom"], 9, 0.25, 12, 0.8, 15, 1.6] } });
-    var ctx = contextLevel();
-    if (ctx && ctx !== slug) {
-      map.addSource("context", { type: "vector", tiles: [tileUrl(ctx)], minzoom: 0, maxzoom: 16 });
-      map.addLayer({ id: "context-line", type: "line", source: "context", "source-layer": LAYER,
-        paint: { "line-color": "#3a3a3a", "line-width": ["interpolate", ["linear"], ["zoom"], 8, 1, 13, 2.2] } });
-    }
     map.addLayer({ id: "areas-focus", type: "line", source: SOURCE, "source-layer": LAYER,
       paint: {
         "line-color": ["case", ["boolean", fs("sel"), false], "#0b0c0c", "#1d70b8"],
