@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 
 from layers import audit
 from layers.agreements import purposes_for
@@ -55,7 +55,8 @@ class SignInView(auth_views.LoginView):
 
     def get_success_url(self) -> str:
         target = super().get_success_url()
-        return f"/purpose/?next={target}"
+        # Encoded, so a bookmarked map view keeps its whole query string through sign-in.
+        return f"/purpose/?{urlencode({'next': target})}"
 
 
 @login_required

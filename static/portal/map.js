@@ -99,7 +99,7 @@
     if (periods.indexOf(state.period) < 0) state.period = periods[0];
     fill($("period-picker"), periods.map(function (p) { return [p, periodLabel(p)]; }), state.period);
     var earlier = ind.periods.filter(function (p) { return p < state.period; }).reverse();
-    if (earlier.indexOf(state.base) < 0) state.base = earlier.length ? earlier[earlier.length - 1] : "";
+    if (earlier.indexOf(state.base) < 0) state.base = earlier.length ? earlier[0] : "";
     fill($("base-picker"), earlier.map(function (p) { return [p, periodLabel(p)]; }), state.base);
     if (state.mode === "change" && !earlier.length) state.mode = "value";
     document.querySelectorAll("input[name=mode]").forEach(function (r) {

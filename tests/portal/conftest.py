@@ -6,20 +6,23 @@ would leak into other modules. So a module opens one outer transaction, loads
 `demo/partnership.yaml` and `load_demo_values` into it, and every test runs inside it
 (pytest-django's own per-test transaction becomes a savepoint). The live server for the
 browser serves requests one at a time on that same connection, so the pages see the
-uncommitted demo; Django's LiveServerTestCase does the same for in-memory SQLite.
+uncommitted demo (Django's LiveServerTestCase does the same for in-memory SQLite); a
+lock keeps those requests one at a time.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core import signals
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
-from django.core.servers.basehttp import WSGIServer
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import close_old_connections, connections, transaction
 from django.test import override_settings
 from django.test.testcases import LiveServerThread, _MediaFilesHandler
@@ -56,28 +59,78 @@ def demo(django_db_setup, django_db_blocker, shared_data, tmp_path_factory) -> d
             # tests run.
             AgreementVersion.objects.update(ends_on=timezone.localdate() + timedelta(days=365))
             call_command("load_demo_values", data=shared_data, verbosity=0)
+            _protect_ahead()
             yield {"password": DEMO_PASSWORD}
         finally:
             transaction.set_rollback(True)
             outer.__exit__(None, None, None)
 
 
-class _OneAtATime(WSGIServer):
-    """No threads: every request runs on the test's connection, one after another."""
+# (user, purpose, indicator, period) the tests read: each disclosure-controlled table is
+# computed once here, in the module's transaction, not again inside every test.
+AHEAD = (
+    ("ana", "community_safety", "all-crime", ("2025-06", "2025-07", "2025-11", "2025-12")),
+    ("ana", "community_safety", "burglary", ("2025-03",)),
+    ("ana", "community_safety", "assault-attendances", ("2025-Q4",)),
+    ("ana", "community_safety", "imd-rank", (None,)),
+    ("paul", "community_safety", "all-crime", ("2025-07", "2025-12")),
+)
 
-    def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+
+def _protect_ahead() -> None:
+    import mapclassify  # noqa: F401 - imported once here rather than in the first request
+    from django.contrib.auth.models import User
+
+    from layers.domain.access import Use
+    from layers.read import read_values
+
+    for username, purpose, indicator, periods in AHEAD:
+        user = User.objects.get(username=username)
+        for period in periods:
+            read_values(
+                user,
+                indicator=indicator,
+                level="msoa11" if indicator == "assault-attendances" else "lsoa11",
+                period=period,
+                use=Use.MAP,
+                purpose=purpose,
+            )
+
+
+class _SharedConnection(ThreadedWSGIServer):
+    """Threads, so the browser fetches scripts and tiles in parallel, but every request
+    that may touch the database holds one lock: they run on the test's connection one
+    after another. Static files need no database and are served alongside."""
+
+    def _close_connections(self) -> None:
+        pass  # the test's connection stays open: its transaction is the demo
+
+
+class _Serialised:
+    def __init__(self, app: Any, static_prefix: str) -> None:
+        self.app, self.static_prefix = app, static_prefix
+        self.lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("PATH_INFO", "").startswith(self.static_prefix):
+            return self.app(environ, start_response)
+        with self.lock:
+            # The body is produced inside the lock too (streamed responses query lazily).
+            return list(self.app(environ, start_response))
 
 
 class _SharedConnectionServer(LiveServerThread):
-    server_class = _OneAtATime
+    server_class = _SharedConnection
 
     def run(self) -> None:
         # As LiveServerThread.run, but the shared connection is never closed here.
         for alias, conn in (self.connections_override or {}).items():
             connections[alias] = conn
         try:
-            handler = self.static_handler(_MediaFilesHandler(WSGIHandler()))
+            handler = _Serialised(
+                self.static_handler(_MediaFilesHandler(WSGIHandler())),
+                "/" + settings.STATIC_URL.lstrip("/"),
+            )
             self.httpd = self._create_server(connections_override=self.connections_override)
             self.port = self.httpd.server_address[1]
             self.httpd.set_app(handler)

@@ -214,7 +214,7 @@ def test_map_csv_export_reads_for_export_and_is_audited(demo):
     assert "ISA-2025-001 v1" in text and "SIMULATED" in text
     rows = list(
         csv.DictReader(
-            io.StringIO("\n".join(l for l in text.splitlines() if not l.startswith("#")))
+            io.StringIO("\n".join(line for line in text.splitlines() if not line.startswith("#")))
         )
     )
     shown = client.get("/map/values/", query).json()["values"]
