@@ -815,10 +815,12 @@
     items.forEach(function (li) {
       var sw = li.querySelector(".swatch");
       if (sw.classList.contains("swatch-withheld")) {
+        g.save();
+        g.beginPath(); g.rect(x, y - 10, 18, 12); g.clip();
         g.fillStyle = "#ffffff"; g.fillRect(x, y - 10, 18, 12);
         g.strokeStyle = "#464646"; g.lineWidth = 1.2;
         for (var d = -12; d < 18; d += 4) { g.beginPath(); g.moveTo(x + d, y + 2); g.lineTo(x + d + 12, y - 10); g.stroke(); }
-        g.fillStyle = "#ffffff"; g.fillRect(x + 18, y - 11, 4, 14); g.fillRect(x - 4, y - 11, 4, 14);
+        g.restore();
       } else {
         g.fillStyle = sw.classList.contains("swatch-nodata") ? NO_DATA : sw.style.backgroundColor;
         g.fillRect(x, y - 10, 18, 12);
