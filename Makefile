@@ -13,7 +13,7 @@ export SHARED_DATA
 # The venv is rebuilt when the pinned dependencies change.
 DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 
-.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint bench-tiles bench-ingest
+.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint audit bench-tiles bench-ingest national bench-tiles-national
 
 help:
 	@echo "make demo       set up everything, load the demo data, serve http://127.0.0.1:8000"
@@ -21,8 +21,10 @@ help:
 	@echo "make setup      system packages, .venv, npm packages, database, migrations"
 	@echo "make db-stop    stop the private PostGIS cluster"
 	@echo "make lint       ruff, mypy on the pure core, import rules"
+	@echo "make audit      known vulnerabilities in the pinned Python and npm packages (needs the network)"
 	@echo "make test-fast  the pure domain tests only (no database)"
 	@echo "make bench-tiles  tile latency benchmark"
+	@echo "make national   a SYNTHETIC national geography in its own database (scale tests)"
 
 setup: system-packages venv node db migrate
 
@@ -81,8 +83,38 @@ lint: venv
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 
+# Known vulnerabilities in exactly the pinned set: pip-audit reads requirements.lock without
+# resolving anything (--no-deps --disable-pip), npm audit reads package-lock.json. Both run
+# even if the first finds something; the target fails if either does. Not part of `make
+# test`: it needs the network and its answer changes as advisories are published.
+audit: venv node
+	@status=0; \
+	echo "== pip-audit (requirements.lock)"; \
+	$(VENV)/bin/pip-audit --strict --progress-spinner off --no-deps --disable-pip \
+		-r requirements.lock || status=1; \
+	echo "== npm audit (package-lock.json)"; \
+	npm audit --audit-level=low || status=1; \
+	exit $$status
+
 bench-tiles: demo-data
 	$(PY) tests/bench/bench_tiles.py
 
 bench-ingest: demo-data
 	$(PY) tests/bench/bench_ingest.py --rows 1000000
+
+# A SYNTHETIC national geography (about 188,900 OAs, 35,700 LSOAs, 7,300 MSOAs, 330
+# districts, 8,700 wards) with simulated releases, in a database of its own so it never
+# mixes with the demo. Benchmarks at national size use it (COMMONGROUND_DB below).
+NATIONAL_DB ?= commonground_national
+NATIONAL_SEED ?= 1
+NATIONAL_ARGS ?=
+
+national: setup
+	@if [ -n "$$DATABASE_URL" ]; then echo "make national uses the private cluster: unset DATABASE_URL"; exit 2; fi
+	COMMONGROUND_DB=$(NATIONAL_DB) $(PY) -m portal.devdb up >/dev/null
+	COMMONGROUND_DB=$(NATIONAL_DB) $(PY) manage.py migrate --no-input -v 0
+	COMMONGROUND_DB=$(NATIONAL_DB) $(PY) manage.py generate_national --seed $(NATIONAL_SEED) \
+		--password $(DEMO_PASSWORD) --commit $(NATIONAL_ARGS)
+
+bench-tiles-national: national
+	COMMONGROUND_DB=$(NATIONAL_DB) $(PY) tests/bench/bench_tiles_national.py

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.utils.text import slugify
 
 from layers import audit
 from layers.domain.access import AgreementStatus
@@ -23,6 +25,7 @@ from layers.models import (
     Membership,
 )
 from layers.queries import current_versions
+from layers.storage import DOCUMENT_KINDS
 
 TERM_FIELDS = (
     "title",
@@ -169,6 +172,40 @@ def renew_agreement(
     }
     return save_agreement_version(
         agreement, terms, acting_user=acting_user, note=f"renewed until {ends_on}"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    handle: Any  # an open binary file
+    filename: str  # safe to send: built from the reference and version, never the upload's name
+    content_type: str
+
+
+def open_signed_document(version: AgreementVersion, *, reader: User) -> Document | None:
+    """Open the signed document of one version for a reader who may see the agreement (the
+    caller has checked), recording the download. None when the version has no document."""
+    if not version.signed_document:
+        return None
+    try:
+        handle = version.signed_document.storage.open(version.signed_document.name, "rb")
+    except FileNotFoundError:
+        return None
+    suffix = Path(version.signed_document.name).suffix.lower()
+    content_type = DOCUMENT_KINDS[suffix][1] if suffix in DOCUMENT_KINDS else ""
+    reference = version.agreement.reference
+    audit.record(
+        action="agreement.document_downloaded",
+        user=reader,
+        agency_id=audit.home_agency_id(reader),
+        agreement_ref=reference,
+        agreement_version=version.version,
+    )
+    return Document(
+        handle=handle,
+        filename=f"{slugify(reference)}-v{version.version}-signed"
+        + (suffix if content_type else ""),
+        content_type=content_type or "application/octet-stream",
     )
 
 

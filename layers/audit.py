@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
+
+from django.db.models import Model, Q
 
 from layers.models import AuditEvent
 
@@ -48,6 +53,48 @@ def record(
     )
 
 
+def home_agency_id(user: Any) -> int | None:
+    """The agency events about `user` are filed under (their first membership), so that
+    agency's information managers find them in the audit trail."""
+    if user is None or not getattr(user, "pk", None):
+        return None
+    from layers.models import Membership
+
+    return (
+        Membership.objects.filter(user_id=user.pk)
+        .order_by("id")
+        .values_list("agency_id", flat=True)
+        .first()
+    )
+
+
+def plain(value: Any) -> Any:
+    """A value as it should read in an audit event: records by slug (or name), collections
+    as sorted lists, dates as ISO text. Detail is JSON, and a reader should not need ids."""
+    if isinstance(value, Model):
+        return getattr(value, "slug", None) or getattr(value, "username", None) or str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    if isinstance(value, Iterable):
+        return sorted((plain(v) for v in value), key=str)
+    return str(value)
+
+
+def changed_fields(obj: Model, values: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """`{field: [old, new]}` for the fields of `obj` that `values` would change."""
+    return {
+        name: [plain(getattr(obj, name)), plain(new)]
+        for name, new in values.items()
+        if getattr(obj, name) != new
+    }
+
+
 def events_visible_to(user: Any) -> Any:
     """Audit events an information manager may read: those of their agencies, and those
     under agreements their agencies provide or receive."""
@@ -55,9 +102,12 @@ def events_visible_to(user: Any) -> Any:
 
     agencies = managed_agency_ids(user)
     refs = list(visible_agreements(user).values_list("reference", flat=True))
-    from django.db.models import Q
-
-    return AuditEvent.objects.filter(Q(agency_id__in=agencies) | Q(agreement_ref__in=refs))
+    # A read under several agreements (an area profile) names them all in its detail.
+    return AuditEvent.objects.filter(
+        Q(agency_id__in=agencies)
+        | Q(agreement_ref__in=refs)
+        | Q(detail__agreements__has_any_keys=refs)
+    )
 
 
 def filter_events(
@@ -71,7 +121,8 @@ def filter_events(
     date_to: Any = None,
 ) -> Any:
     if agreement:
-        events = events.filter(agreement_ref__iexact=agreement.strip())
+        ref = agreement.strip()
+        events = events.filter(Q(agreement_ref__iexact=ref) | Q(detail__agreements__contains=[ref]))
     if agency:
         events = events.filter(agency__slug=agency)
     if user:

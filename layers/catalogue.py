@@ -37,7 +37,7 @@ def indicator_entries(dataset: Dataset, granted: list[Permission]) -> list[dict[
     for indicator in dataset.indicators.order_by("slug"):
         levels = [
             lv.slug
-            for lv in published_levels(indicator, dataset.level)
+            for lv in published_levels(indicator, dataset.level, release)
             if any(p.finest_level is None or not lv.is_finer_than(p.finest_level) for p in granted)
         ]
         periods = [p.code for p in periods_of(release, indicator)] if release else []

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.contrib.gis.db.models.functions import Envelope, Transform
 from django.db import connection, transaction
 from django.db.models import Q
 
-from layers import queries
+from layers import audit, queries
+from layers.domain.custom_areas import DefinitionError, Problem, check_definition
 from layers.domain.errors import ParamError
-from layers.models import Agency, Area, CustomArea, GeographyLevel, Lookup
+from layers.models import Agency, Area, CustomArea, GeographyLevel, Lookup, Membership
 from layers.sqlfile import load_statements
 
 _SQL = load_statements(Path(__file__).parent / "sql" / "custom_area_union.sql")
@@ -76,6 +78,115 @@ def area_geometry(
 def codes_within(level: GeographyLevel, code: str) -> set[str] | None:
     """Codes of `level` inside the area `code` (any level), None for an unknown code."""
     return queries.codes_within(level, code)
+
+
+CUSTOM_PREFIX = "custom-"
+
+
+def custom_area_code(custom: CustomArea) -> str:
+    """The code a custom area goes by in the API and the read path: random, not its row
+    number (layers.models.geography.new_public_id)."""
+    return f"{CUSTOM_PREFIX}{custom.public_id}"
+
+
+def visible_custom_areas(user: Any) -> Any:
+    """Custom areas of the viewer's agencies, and those shared with the partnership."""
+    agencies = Membership.objects.filter(user_id=getattr(user, "id", None)).values("agency_id")
+    return CustomArea.objects.filter(Q(owner_id__in=agencies) | Q(is_shared=True))
+
+
+def custom_area_for(user: Any, code: str) -> CustomArea | None:
+    """The custom area `code` names, if the viewer may see it (None otherwise, so another
+    agency's private area and an unknown code look the same)."""
+    if not code.startswith(CUSTOM_PREFIX):
+        return None
+    return (
+        visible_custom_areas(user)
+        .select_related("base_level", "owner")
+        .filter(public_id=code.removeprefix(CUSTOM_PREFIX))
+        .first()
+    )
+
+
+@transaction.atomic
+def define_custom_area(
+    *,
+    acting_user: Any,
+    owner: Agency,
+    name: str,
+    codes: list[str],
+    base_level: GeographyLevel | None = None,
+    is_shared: bool = False,
+) -> CustomArea:
+    """Define a new custom area of `owner` from a list of LSOA codes, and audit it.
+
+    The definition is checked first (layers.domain.custom_areas: name, duplicates,
+    unknown codes, codes of another level, at least MIN_CONSTITUENTS LSOAs), and nothing
+    is written on any problem: a DefinitionError names every one. Without `base_level`,
+    the LSOA level that holds every code is used.
+    """
+    cleaned = [c.strip() if isinstance(c, str) else c for c in codes]
+    wanted = [c for c in cleaned if isinstance(c, str)]
+    levels_of: dict[str, set[str]] = {}
+    for code, slug in Area.objects.filter(gss_code__in=wanted).values_list(
+        "gss_code", "level__slug"
+    ):
+        levels_of.setdefault(code, set()).add(slug)
+    if base_level is None:
+        base_level = _lsoa_level_for(wanted, levels_of)
+    problems = check_definition(
+        name=name,
+        codes=cleaned,
+        levels_of=levels_of,
+        base_level=base_level.as_domain(),
+    )
+    if CustomArea.objects.filter(owner=owner, name=name.strip()).exists():
+        problems.append(
+            Problem("name", f"{owner.name} already has a custom area named {name.strip()!r}")
+        )
+    if problems:
+        raise DefinitionError(problems)
+    custom = CustomArea.objects.create(
+        owner=owner, name=name.strip(), base_level=base_level, is_shared=is_shared
+    )
+    custom.members.set(Area.objects.filter(level=base_level, gss_code__in=wanted))
+    refresh_custom_area_unions([custom.id])
+    custom.refresh_from_db()
+    audit.record(
+        action="custom_area.created",
+        user=acting_user,
+        agency_id=owner.id,
+        level=base_level.slug,
+        n_returned=0,
+        detail={
+            "custom_area": custom_area_code(custom),
+            "name": custom.name,
+            "n_members": len(wanted),
+            "shared": is_shared,
+        },
+    )
+    return custom
+
+
+def _lsoa_level_for(codes: list[str], levels_of: dict[str, set[str]]) -> GeographyLevel:
+    """The LSOA level (of those loaded) that holds every code; the one holding most of
+    them when none holds all (the check then names the rest)."""
+    lsoa_levels = list(GeographyLevel.objects.filter(kind="lsoa", areas__isnull=False).distinct())
+    if not lsoa_levels:
+        raise ParamError("no LSOA boundaries are loaded", parameter="base_level")
+    scored = sorted(
+        lsoa_levels,
+        key=lambda lv: (-sum(1 for c in codes if lv.slug in levels_of.get(c, ())), lv.slug),
+    )
+    holding_all = [lv for lv in scored if all(lv.slug in levels_of.get(c, ()) for c in codes)]
+    if len(holding_all) > 1:
+        raise ParamError(
+            "these codes are areas of "
+            + ", ".join(lv.slug for lv in holding_all)
+            + ": say which with base_level",
+            parameter="base_level",
+        )
+    return scored[0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,11 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import Model
 
+from layers import audit
 from layers.agreements import save_agreement_version, terms_of_version
 from layers.domain.access import AgreementStatus, Role, Use
 from layers.domain.disclosure.policy import DisclosurePolicy, WardMethod, ZeroPolicy
@@ -32,6 +34,7 @@ from layers.models import (
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
 TOP_KEYS = {"agencies", "users", "datasets", "agreements"}
+M = TypeVar("M", bound=Model)
 POLICY_KEYS = {
     "min_count",
     "round_to",
@@ -357,6 +360,58 @@ class Applied:
     updated: list[str] = field(default_factory=list)
     unchanged: int = 0
 
+    def count(self, label: str, outcome: str) -> None:
+        if outcome == "created":
+            self.created.append(label)
+        elif outcome == "updated":
+            self.updated.append(label)
+        else:
+            self.unchanged += 1
+
+
+SOURCE = "load_partnership"
+
+
+def _upsert(
+    model: type[M],
+    lookup: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    what: str,
+    label: dict[str, Any],
+    agency_id: int | None,
+    acting_user: User | None,
+) -> tuple[M, str]:
+    """Create or update one record, writing one audit event naming what changed (none when
+    nothing did). Returns the record and "created", "updated" or "unchanged"."""
+    obj = model.objects.filter(**lookup).first()  # type: ignore[attr-defined]
+    if obj is None:
+        obj = model.objects.create(**lookup, **values)  # type: ignore[attr-defined]
+        if isinstance(obj, Agency):  # an agency's own events are filed under it
+            agency_id = obj.pk
+        audit.record(
+            action=f"{what}.created",
+            user=acting_user,
+            agency_id=agency_id,
+            detail={**label, "values": audit.plain(values), "source": SOURCE},
+        )
+        return obj, "created"
+    changed = audit.changed_fields(obj, values)
+    if not changed:
+        return obj, "unchanged"
+    if isinstance(obj, Agency):
+        agency_id = obj.pk
+    for name in changed:
+        setattr(obj, name, values[name])
+    obj.save(update_fields=list(changed))
+    audit.record(
+        action=f"{what}.updated",
+        user=acting_user,
+        agency_id=agency_id,
+        detail={**label, "changed": changed, "source": SOURCE},
+    )
+    return obj, "updated"
+
 
 def _terms(item: dict[str, Any]) -> dict[str, Any]:
     disclosure = dict(item["disclosure"])
@@ -392,40 +447,34 @@ def _terms(item: dict[str, Any]) -> dict[str, Any]:
 def apply_partnership(
     doc: dict[str, Any], *, acting_user: User | None = None, demo_password: str | None = None
 ) -> Applied:
-    """Write a checked document. Call only when check_partnership found no problems."""
+    """Write a checked document. Call only when check_partnership found no problems.
+
+    Every record created or changed gets its own audit event with what changed (old and
+    new values); a record the file leaves as it is writes nothing.
+    """
     done = Applied()
     for item in doc.get("agencies") or []:
-        _, created = Agency.objects.update_or_create(
-            slug=item["slug"], defaults={"name": item["name"], "kind": item["kind"]}
+        _, outcome = _upsert(
+            Agency,
+            {"slug": item["slug"]},
+            {"name": item["name"], "kind": item["kind"]},
+            what="agency",
+            label={"agency": item["slug"]},
+            agency_id=None,
+            acting_user=acting_user,
         )
-        (done.created if created else done.updated).append(f"agency {item['slug']}")
+        done.count(f"agency {item['slug']}", outcome)
     agencies = {a.slug: a for a in Agency.objects.all()}
     for item in doc.get("users") or []:
-        user, created = User.objects.update_or_create(
-            username=item["username"],
-            defaults={k: item.get(k, "") for k in ("email", "first_name", "last_name")},
-        )
-        if created:
-            if demo_password:
-                user.set_password(demo_password)
-            else:
-                user.set_unusable_password()
-            user.save()
-        wanted = {m["agency"]: m["role"] for m in item["_memberships"]}
-        Membership.objects.filter(user=user).exclude(agency__slug__in=list(wanted)).delete()
-        for slug, role in wanted.items():
-            Membership.objects.update_or_create(
-                user=user,
-                agency=agencies[slug],
-                defaults={"role": role, "default_purpose": item.get("default_purpose", "")},
-            )
-        (done.created if created else done.updated).append(f"user {item['username']}")
+        _apply_user(item, agencies, done, acting_user=acting_user, demo_password=demo_password)
     levels = {lv.slug: lv for lv in GeographyLevel.objects.all()}
     for item in doc.get("datasets") or []:
-        dataset, created = Dataset.objects.update_or_create(
-            slug=item["slug"],
-            defaults={
-                "owner": agencies[item["agency"]],
+        owner = agencies[item["agency"]]
+        dataset, outcome = _upsert(
+            Dataset,
+            {"slug": item["slug"]},
+            {
+                "owner": owner,
                 "theme": item["theme"],
                 "title": item["title"],
                 "level": levels[item["level"]],
@@ -434,12 +483,17 @@ def apply_partnership(
                 "licence": item.get("licence", ""),
                 "is_simulated": bool(item.get("simulated", False)),
             },
+            what="dataset",
+            label={"dataset": item["slug"]},
+            agency_id=owner.id,
+            acting_user=acting_user,
         )
+        done.count(f"dataset {item['slug']}", outcome)
         for ind in item.get("indicators") or []:
-            Indicator.objects.update_or_create(
-                dataset=dataset,
-                slug=ind["slug"],
-                defaults={
+            _, ind_outcome = _upsert(
+                Indicator,
+                {"dataset": dataset, "slug": ind["slug"]},
+                {
                     "name": ind["name"],
                     "measure": ind["measure"],
                     "unit": ind.get("unit", ""),
@@ -447,8 +501,12 @@ def apply_partnership(
                     "is_summable": ind.get("summable", ind["measure"] == "count"),
                     "multiplier": ind.get("multiplier", 1),
                 },
+                what="indicator",
+                label={"dataset": item["slug"], "indicator": ind["slug"]},
+                agency_id=owner.id,
+                acting_user=acting_user,
             )
-        (done.created if created else done.updated).append(f"dataset {item['slug']}")
+            done.count(f"indicator {ind['slug']}", ind_outcome)
     for item in doc.get("agreements") or []:
         agreement, created = Agreement.objects.get_or_create(
             reference=item["reference"], defaults={"provider": agencies[item["provider"]]}
@@ -458,8 +516,61 @@ def apply_partnership(
         if current is not None and terms_of_version(current) == terms:
             done.unchanged += 1
             continue
+        # save_agreement_version writes the agreement.version_created event.
         save_agreement_version(
             agreement, terms, acting_user=acting_user, note="loaded from partnership file"
         )
         (done.created if created else done.updated).append(f"agreement {item['reference']}")
     return done
+
+
+def _apply_user(
+    item: dict[str, Any],
+    agencies: dict[str, Agency],
+    done: Applied,
+    *,
+    acting_user: User | None,
+    demo_password: str | None,
+) -> None:
+    wanted = {m["agency"]: m["role"] for m in item["_memberships"]}
+    # A user event is filed under the user's first agency, so its information manager sees it.
+    home = agencies[next(iter(wanted))].id if wanted else None
+    user, outcome = _upsert(
+        User,
+        {"username": item["username"]},
+        {k: item.get(k, "") for k in ("email", "first_name", "last_name")},
+        what="user",
+        label={"user": item["username"]},
+        agency_id=home,
+        acting_user=acting_user,
+    )
+    if outcome == "created":
+        if demo_password:
+            user.set_password(demo_password)
+        else:
+            user.set_unusable_password()
+        user.save(update_fields=["password"])
+    membership_changed = False
+    for gone in Membership.objects.filter(user=user).exclude(agency__slug__in=list(wanted)):
+        gone.delete()
+        membership_changed = True
+        audit.record(
+            action="membership.deleted",
+            user=acting_user,
+            agency_id=gone.agency_id,
+            detail={"user": user.username, "role": gone.role, "source": SOURCE},
+        )
+    for slug, role in wanted.items():
+        _, m_outcome = _upsert(
+            Membership,
+            {"user": user, "agency": agencies[slug]},
+            {"role": role, "default_purpose": item.get("default_purpose", "")},
+            what="membership",
+            label={"user": user.username, "agency": slug},
+            agency_id=agencies[slug].id,
+            acting_user=acting_user,
+        )
+        membership_changed |= m_outcome != "unchanged"
+    if outcome == "unchanged" and membership_changed:
+        outcome = "updated"
+    done.count(f"user {item['username']}", outcome)

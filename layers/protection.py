@@ -19,7 +19,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from layers import queries
-from layers.domain.disclosure.cells import Cell, Released, Status
+from layers.domain.disclosure.cells import Cell, Protection, Released, Status
 from layers.domain.disclosure.overlay import sum_of_published
 from layers.domain.disclosure.policy import DisclosurePolicy, WardMethod, policy_key
 from layers.domain.disclosure.primary import rate_protection
@@ -156,6 +156,8 @@ def _compute(
     protection: dict[str, str] = {}
     report: dict[str, Any] = {"policy": policy.describe(), "policy_key": key}
 
+    if _has_parts(indicator, data):
+        return _compute_ratio(release, indicator, period, data, policy, finest_level, key, report)
     if not (indicator.measure == Indicator.Measure.COUNT and indicator.is_summable):
         # Rates and percentages are judged on their numerator and denominator; ranks and
         # scores are not counts of people and carry no small-number rule. None of them
@@ -234,6 +236,122 @@ def _compute(
     return cells, protection, report
 
 
+RATIOS = (Indicator.Measure.RATE, Indicator.Measure.PERCENTAGE)
+
+
+def _has_parts(
+    indicator: Indicator, data: Mapping[str, tuple[float | None, float | None, float | None]]
+) -> bool:
+    """A rate or percentage whose every stored value carries its numerator and
+    denominator: it can be published at coarser levels, from summed parts."""
+    return (
+        indicator.measure in RATIOS
+        and bool(data)
+        and all(v[1] is not None and v[2] is not None for v in data.values() if v[0] is not None)
+    )
+
+
+def _scale(indicator: Indicator) -> float:
+    return 100.0 if indicator.measure == Indicator.Measure.PERCENTAGE else indicator.multiplier
+
+
+def _compute_ratio(
+    release: Release,
+    indicator: Indicator,
+    period: Period,
+    data: Mapping[str, tuple[float | None, float | None, float | None]],
+    policy: DisclosurePolicy,
+    finest_level: GeographyLevel,
+    key: str,
+    report: dict[str, Any],
+) -> tuple[dict[str, dict[str, list[Any]]], dict[str, str], dict[str, Any]]:
+    """A rate or percentage at its own level and every coarser exact level and the
+    partnership, from summed numerators and denominators (DISCLOSURE.md 1.5, 4 step 3).
+
+    The numerators are protected as a count system over the same hierarchy as counts
+    (primary threshold, secondary suppression, audit). A figure is withheld when its
+    numerator is withheld there, when its denominator is below min_denominator, or when
+    its complement (denominator - numerator) is a small count; figures withheld for the
+    last two reasons are forced into the count system too, so that no withheld figure
+    can be recovered from a coarser figure and its published neighbours. Wards are not
+    given: a rate cannot be built from published rates.
+    """
+    level = release.dataset.level
+    finest = finest_level.as_domain()
+    codes = queries.area_codes(level)
+    levels = {lv.slug: lv for lv in GeographyLevel.objects.all()}
+    exact = queries.exact_parents(level)
+    order = sorted(exact, key=lambda s: (levels[s].as_domain().rank, s))
+    groups = nest(level.slug, codes, exact, order)
+    units_published = not level.as_domain().is_finer_than(finest)
+
+    parts: dict[str, tuple[float, float]] = {}
+    for code in codes:
+        row = data.get(code)
+        if row is not None and row[0] is not None and row[1] is not None and row[2] is not None:
+            parts[key_of(level.slug, code)] = (row[1], row[2])
+    for group in groups:  # groups come fine to coarse, children before parents
+        found = [parts[c] for c in group.children if c in parts]
+        if found:
+            parts[group.key] = (sum(p[0] for p in found), sum(p[1] for p in found))
+
+    # Primary rate rules on every cell, from its (summed) parts.
+    by_rate: dict[str, Protection] = {}
+    for cell_key, (numerator, denominator) in parts.items():
+        reason = rate_protection(Cell(cell_key, None, numerator, denominator), policy)
+        if reason is not None and reason is not Protection.RATE_NUMERATOR:
+            by_rate[cell_key] = reason
+    numerators = {
+        key_of(level.slug, c): parts[key_of(level.slug, c)][0]
+        if key_of(level.slug, c) in parts
+        else None
+        for c in codes
+    }
+    forced = _previous_withheld(release, indicator, period, key, finest_level)
+    forced |= frozenset(by_rate)
+    if not units_published:
+        forced |= frozenset(numerators)
+    result = protect(numerators, groups, policy, forced_hidden=forced)
+
+    published = {s for s in order if not levels[s].as_domain().is_finer_than(finest)}
+    published.add(PARTNERSHIP)
+    if units_published:
+        published.add(level.slug)
+    cells: dict[str, dict[str, list[Any]]] = {}
+    protection: dict[str, str] = {}
+    scale = _scale(indicator)
+    for cell_key, counted in result.cells.items():
+        slug, code = split_key(cell_key)
+        if slug not in published:
+            continue
+        if counted.status is Status.WITHHELD:
+            why = by_rate.get(cell_key) or (
+                Protection.RATE_NUMERATOR
+                if counted.protection is Protection.SMALL_COUNT
+                else counted.protection
+            )
+            released = Released.withheld(code, why or Protection.SECONDARY)
+        elif counted.status is Status.NO_DATA or cell_key not in parts:
+            released = Released.no_data(code)
+        elif slug == level.slug:
+            released = Released.shown(code, float(data[code][0] or 0.0), None)
+        else:
+            numerator, denominator = parts[cell_key]
+            released = Released.shown(code, numerator / denominator * scale, None)
+        cells.setdefault(slug, {})[code] = as_cell(released)
+        if released.protection is not None:
+            protection[cell_key] = released.protection.value
+    report |= {
+        k: (None if isinstance(v, float) and v == float("inf") else v)
+        for k, v in asdict(result.report).items()
+    }
+    report["note"] = (
+        f"{indicator.measure}: numerators protected as counts; coarser levels from summed "
+        "numerators and denominators"
+    )
+    return cells, protection, report
+
+
 def _judge(
     code: str,
     row: tuple[float | None, float | None, float | None] | None,
@@ -250,12 +368,59 @@ def _judge(
     return Released.shown(code, value, None)
 
 
-def published_levels(indicator: Indicator, dataset_level: GeographyLevel) -> list[Level]:
-    """Levels an indicator can be read at: its own, and for summable counts every coarser
-    level reached by an exact or best-fit lookup (fine to coarse)."""
+def published_levels(
+    indicator: Indicator, dataset_level: GeographyLevel, release: Release | None = None
+) -> list[Level]:
+    """Levels an indicator can be read at (fine to coarse): its own; for summable counts
+    every coarser level reached by an exact or best-fit lookup; for a rate or percentage
+    whose values in `release` all carry numerator and denominator, every coarser level
+    reached by an exact lookup (from summed parts; not wards, which come only from
+    published figures and a rate cannot be summed)."""
     own = dataset_level.as_domain()
-    if not (indicator.measure == Indicator.Measure.COUNT and indicator.is_summable):
+    if indicator.measure == Indicator.Measure.COUNT and indicator.is_summable:
+        slugs = queries.parent_level_slugs(dataset_level)
+    elif (
+        indicator.measure in RATIOS
+        and release is not None
+        and queries.has_ratio_parts(release.id, indicator.id)
+    ):
+        slugs = set(queries.exact_parents_slugs(dataset_level))
+    else:
         return [own]
-    slugs = queries.parent_level_slugs(dataset_level)
     others = [lv.as_domain() for lv in GeographyLevel.objects.filter(slug__in=slugs)]
     return [own, *sorted(others, key=lambda lv: (lv.rank, lv.slug))]
+
+
+def ratio_parts(
+    release: Release, indicator: Indicator, period: Period
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """Numerator and denominator of a rate or percentage wherever they are known: the
+    stored pair at the dataset's own level, and the sums of the units' pairs for each
+    coarser level reached by an exact lookup and for the partnership (only where every
+    unit with a value carries both, so a sum never silently leaves an area out).
+
+    Internal: these are true figures, used to judge and to compute intervals for
+    figures that are released, never released themselves."""
+    level = release.dataset.level
+    data = queries.fetch_values(release.id, indicator.id, period.id)
+    units: dict[str, tuple[float, float] | None] = {
+        code: (row[1], row[2]) if row[1] is not None and row[2] is not None else None
+        for code, row in data.items()
+        if row[0] is not None
+    }
+    out: dict[str, dict[str, tuple[float, float]]] = {
+        level.slug: {code: pair for code, pair in units.items() if pair is not None}
+    }
+    groups: dict[tuple[str, str], list[str]] = {(PARTNERSHIP, PARTNERSHIP_CODE): list(units)}
+    for slug, parent_of in queries.exact_parents(level).items():
+        for unit in units:
+            if unit in parent_of:
+                groups.setdefault((slug, parent_of[unit]), []).append(unit)
+    for (slug, code), members in groups.items():
+        pairs = [units[m] for m in members]
+        if pairs and all(p is not None for p in pairs):
+            out.setdefault(slug, {})[code] = (
+                sum(p[0] for p in pairs if p is not None),
+                sum(p[1] for p in pairs if p is not None),
+            )
+    return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +194,78 @@ def parent_level_slugs(level: GeographyLevel) -> set[str]:
     return set(
         Lookup.objects.filter(child_level=level)
         .exclude(method=Lookup.Method.EDITION_CHANGE)
+        .values_list("parent_level__slug", flat=True)
+        .distinct()
+    )
+
+
+def district_map(level: GeographyLevel) -> tuple[str | None, dict[str, str]]:
+    """The district (a LAD-kind level, newest edition) each area of `level` lies in: by an
+    exact lookup where there is one, otherwise (wards and other best-fit levels) the
+    district most of the area's own units lie in (ties: the lowest code). Returns the
+    district level's slug (None when there is none) and area code -> district code."""
+    links = Lookup.objects.exclude(method=Lookup.Method.EDITION_CHANGE).filter(
+        parent_level__kind="lad"
+    )
+    if level.kind == "lad":
+        return level.slug, {}
+    newest_first = ("-parent_level__edition", "parent_level__slug")
+    direct = links.filter(child_level=level).order_by(*newest_first)
+    slug = direct.values_list("parent_level__slug", flat=True).first()
+    if slug is not None:
+        return slug, dict(
+            direct.filter(parent_level__slug=slug).values_list("child_code", "parent_code")
+        )
+    # Through the units: child -> this level (best fit), child -> district (exact).
+    parts = list(
+        Lookup.objects.filter(parent_level=level)
+        .exclude(method=Lookup.Method.EDITION_CHANGE)
+        .values_list("child_level_id", "child_code", "parent_code")
+    )
+    if not parts:
+        return None, {}
+    unit_level = parts[0][0]
+    up = links.filter(child_level_id=unit_level).order_by(*newest_first)
+    slug = up.values_list("parent_level__slug", flat=True).first()
+    if slug is None:
+        return None, {}
+    district_of_unit = dict(
+        up.filter(parent_level__slug=slug).values_list("child_code", "parent_code")
+    )
+    votes: dict[str, dict[str, int]] = {}
+    for _, unit, area in parts:
+        if unit in district_of_unit:
+            tally = votes.setdefault(area, {})
+            tally[district_of_unit[unit]] = tally.get(district_of_unit[unit], 0) + 1
+    return slug, {area: min(tally, key=lambda d: (-tally[d], d)) for area, tally in votes.items()}
+
+
+def area_name(level_slug: str, code: str) -> str:
+    return (
+        Area.objects.filter(level__slug=level_slug, gss_code=code)
+        .values_list("name", flat=True)
+        .first()
+        or code
+    )
+
+
+_RATIO_PARTS = (Path(__file__).parent / "sql" / "ratio_parts_complete.sql").read_text()
+
+
+@lru_cache(maxsize=4096)
+def has_ratio_parts(release_id: int, indicator_id: int) -> bool:
+    """Does every value of the indicator in the release carry numerator and denominator?
+    Kept per process: a release's values never change once stored."""
+    with connection.cursor() as cursor:
+        cursor.execute(_RATIO_PARTS, {"release_id": release_id, "indicator_id": indicator_id})
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def exact_parents_slugs(level: GeographyLevel) -> list[str]:
+    """Levels an exact lookup links `level` to, without loading the rows."""
+    return list(
+        Lookup.objects.filter(child_level=level, method=Lookup.Method.EXACT)
         .values_list("parent_level__slug", flat=True)
         .distinct()
     )

@@ -10,10 +10,11 @@ and writes one audit event for the read with what was returned and withheld.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from layers import audit, queries
@@ -23,16 +24,16 @@ from layers.domain.disclosure.overlay import sum_of_published
 from layers.domain.disclosure.policy import UNPROTECTED, DisclosurePolicy, policy_key
 from layers.domain.errors import DomainError, NotFound, ParamError
 from layers.domain.periods import PeriodError, parse_period
+from layers.geography import custom_area_code, visible_custom_areas
 from layers.models import (
-    CustomArea,
     Dataset,
     GeographyLevel,
     Indicator,
-    Membership,
     Period,
+    ProtectedTable,
     Release,
 )
-from layers.protection import as_cell, protected_table, published_levels
+from layers.protection import as_cell, protected_table, published_levels, ratio_parts
 
 CUSTOM = "custom"
 
@@ -47,13 +48,14 @@ class AccessRefused(DomainError):
         self.decision = decision
 
 
-def decide_access(
+def decision_for(
     user: Any, dataset: Dataset, level: GeographyLevel, *, use: Use, purpose: str | None
 ) -> Decision:
-    """Gate 1 for a signed-in user (or token holder); a refusal is audited and raised."""
+    """Gate 1 without an audit event, for a read that records one event for all the
+    datasets it asks about (the area profile). Use `decide_access` for a single read."""
     viewer = queries.viewer_for(user)
     ref = queries.dataset_ref(dataset)
-    decision = decide(
+    return decide(
         viewer=viewer,
         dataset=ref,
         level=level.as_domain(),
@@ -62,13 +64,24 @@ def decide_access(
         on=timezone.localdate(),
         grants=queries.grants_for(viewer, ref),
     )
+
+
+def first_agency_of(user: Any) -> int | None:
+    viewer = queries.viewer_for(user)
+    return viewer.memberships[0].agency_id if viewer.memberships else None
+
+
+def decide_access(
+    user: Any, dataset: Dataset, level: GeographyLevel, *, use: Use, purpose: str | None
+) -> Decision:
+    """Gate 1 for a signed-in user (or token holder); a refusal is audited and raised."""
+    decision = decision_for(user, dataset, level, use=use, purpose=purpose)
     if not decision.allowed:
-        agency = viewer.memberships[0].agency_id if viewer.memberships else None
         audit.record(
             action="access.refused",
             outcome=decision.reason.value,
             user=user,
-            agency_id=agency,
+            agency_id=first_agency_of(user),
             dataset_id=dataset.id,
             level=level.slug,
             use=use.value,
@@ -170,10 +183,10 @@ def _period(text: str | None, periods: list[Period]) -> Period:
     )
 
 
-def visible_custom_areas(user: Any) -> Any:
-    """Custom areas of the viewer's agencies, and those shared with the partnership."""
-    agencies = Membership.objects.filter(user_id=getattr(user, "id", None)).values("agency_id")
-    return CustomArea.objects.filter(Q(owner_id__in=agencies) | Q(is_shared=True))
+def _finest(decision: Decision, dataset: Dataset) -> GeographyLevel:
+    """The finest level the granting agreement publishes (the dataset's own for owners)."""
+    slug = decision.finest_level.slug if decision.finest_level else dataset.level.slug
+    return dataset.level if slug == dataset.level.slug else level_named(slug)
 
 
 def _row(code: str, name: str, cell: list[Any] | None) -> ReleasedRow:
@@ -206,7 +219,7 @@ def read_values(
     dataset = found.dataset
     is_custom = level == CUSTOM
     asked = dataset.level if is_custom else level_named(level)
-    readable = published_levels(found, dataset.level)
+    readable = published_levels(found, dataset.level, published_release(dataset))
     if asked.as_domain() not in readable:
         raise ParamError(
             f"{found.slug} is published at: {', '.join(lv.slug for lv in readable)}"
@@ -221,8 +234,7 @@ def read_values(
     periods = periods_of(release, found)
     chosen = _period(period, periods)
     policy = decision.policy if decision.disclosure_applies else None
-    finest_slug = decision.finest_level.slug if decision.finest_level else dataset.level.slug
-    finest = dataset.level if finest_slug == dataset.level.slug else level_named(finest_slug)
+    finest = _finest(decision, dataset)
     table = protected_table(
         release=release,
         indicator=found,
@@ -244,9 +256,12 @@ def read_values(
             for code, c in units.items()
         }
         sums = sum_of_published(
-            released_units, {f"custom-{a.id}": [m.gss_code for m in a.members.all()] for a in areas}
+            released_units,
+            {custom_area_code(a): [m.gss_code for m in a.members.all()] for a in areas},
         )
-        rows = [_row(f"custom-{a.id}", a.name, as_cell(sums[f"custom-{a.id}"])) for a in areas]
+        rows = [
+            _row(custom_area_code(a), a.name, as_cell(sums[custom_area_code(a)])) for a in areas
+        ]
     else:
         names = queries.area_names(asked)
         if within:
@@ -288,3 +303,167 @@ def read_values(
         },
     )
     return result
+
+
+# Reads of several figures for one viewer (the area profile): the caller decides access
+# per dataset with `decision_for`, takes figures with `released_cells`, and records ONE
+# audit event for the whole read with `record_read`.
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """Where a granted read of one indicator is served from: the current release, the
+    periods it holds (oldest first), and the granting decision (which policy applies)."""
+
+    indicator: Indicator
+    release: Release
+    periods: list[Period]
+    decision: Decision
+    finest: GeographyLevel
+
+    @property
+    def policy(self) -> DisclosurePolicy | None:
+        return self.decision.policy if self.decision.disclosure_applies else None
+
+
+def source_for(indicator: Indicator, decision: Decision, release: Release | None) -> Source | None:
+    """The source of a granted read, or None when there is no release or no values yet."""
+    if not decision.allowed or release is None:
+        return None
+    periods = periods_of(release, indicator)
+    if not periods:
+        return None
+    return Source(indicator, release, periods, decision, _finest(decision, indicator.dataset))
+
+
+def published_release(dataset: Dataset) -> Release | None:
+    return Release.objects.filter(dataset=dataset, status=Release.Status.PUBLISHED).first()
+
+
+def _released(code: str, cell: list[Any]) -> Released:
+    value, status, reason, rounded_to = cell[:4]
+    return Released(
+        code, value, Status(status), PublicReason(reason) if reason else None, rounded_to
+    )
+
+
+def released_cells(
+    source: Source,
+    periods: Sequence[Period],
+    wanted: Mapping[str, Collection[str] | None],
+) -> dict[str, dict[str, dict[str, Released]]]:
+    """Released figures for several periods and levels of one indicator:
+    period code -> level slug -> area code -> figure.
+
+    `wanted` maps a level slug (or `partnership`) to the area codes wanted, or None for
+    every area of the level. The figures come from the protected tables for the granting
+    policy (computed on first use, then kept); only the wanted cells are taken out of
+    each table, in one query, so a one-area trend does not load whole tables. A level
+    absent from the result is not published to this viewer.
+    """
+    policy = source.policy or UNPROTECTED
+    identity = {
+        "release": source.release,
+        "indicator": source.indicator,
+        "policy_key": policy_key(policy),
+        "finest_level": source.finest,
+    }
+    ids = dict(
+        ProtectedTable.objects.filter(**identity, period__in=list(periods)).values_list(
+            "period_id", "id"
+        )
+    )
+    for period in periods:
+        if period.id not in ids:
+            ids[period.id] = protected_table(
+                release=source.release,
+                indicator=source.indicator,
+                period=period,
+                policy=policy,
+                finest_level=source.finest,
+            ).id
+    fields: dict[str, tuple[str, str | None]] = {}
+    expressions: dict[str, Any] = {}
+    for level, codes in wanted.items():
+        if codes is None:
+            alias = f"f{len(fields)}"
+            fields[alias] = (level, None)
+            expressions[alias] = KeyTransform(level, "cells")
+            continue
+        for code in codes:
+            alias = f"f{len(fields)}"
+            fields[alias] = (level, code)
+            expressions[alias] = KeyTransform(code, KeyTransform(level, "cells"))
+    code_of = {p.id: p.code for p in periods}
+    out: dict[str, dict[str, dict[str, Released]]] = {p.code: {} for p in periods}
+    for row in ProtectedTable.objects.filter(id__in=list(ids.values())).values(
+        "period_id", **expressions
+    ):
+        levels = out[code_of[row["period_id"]]]
+        for alias, (level, code) in fields.items():
+            found = row[alias]
+            if found is None:
+                continue
+            if code is None:
+                levels[level] = {c: _released(c, cell) for c, cell in found.items()}
+            else:
+                levels.setdefault(level, {})[code] = _released(code, found)
+    return out
+
+
+def interval_parts(
+    source: Source, period: Period, shown: Mapping[str, Collection[str]]
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """(level, code) -> (numerator, denominator) for SHOWN figures of a rate or
+    percentage, to compute their confidence intervals. The caller passes only figures
+    the viewer was given as shown; a withheld figure's parts are never read out."""
+    parts = ratio_parts(source.release, source.indicator, period)
+    return {
+        (level, code): parts[level][code]
+        for level, codes in shown.items()
+        for code in codes
+        if code in parts.get(level, {})
+    }
+
+
+def record_read(
+    *,
+    action: str,
+    user: Any,
+    level: str,
+    use: Use,
+    purpose: str | None,
+    granted: Sequence[Decision],
+    refused: Mapping[str, str],
+    dataset_id: int | None,
+    n_returned: int,
+    n_withheld: int,
+    detail: dict[str, Any],
+) -> None:
+    """The one audit event of a read over several datasets: the agreements that granted
+    (all named in the detail; the column too when there is one), and every dataset
+    refused with its reason."""
+    agreements = sorted(
+        {(d.agreement_ref, d.agreement_version) for d in granted if d.agreement_ref},
+        key=lambda pair: (pair[0] or "", pair[1] or 0),
+    )
+    reasons = sorted({d.reason.value for d in granted})
+    audit.record(
+        action=action,
+        outcome="+".join(reasons) if reasons else "nothing_permitted",
+        user=user,
+        agency_id=next((d.agency_id for d in granted), None) or first_agency_of(user),
+        dataset_id=dataset_id,
+        level=level,
+        agreement_ref=agreements[0][0] if len(agreements) == 1 else None,
+        agreement_version=agreements[0][1] if len(agreements) == 1 else None,
+        use=use.value,
+        purpose=purpose,
+        n_returned=n_returned,
+        n_withheld=n_withheld,
+        detail={
+            **detail,
+            "agreements": [ref for ref, _ in agreements],
+            **({"refused": dict(sorted(refused.items()))} if refused else {}),
+        },
+    )

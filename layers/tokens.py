@@ -42,6 +42,7 @@ def issue_token(user: User, *, days: int | None, acting_user: Any = None) -> tup
     audit.record(
         action="token.issued",
         user=acting_user,
+        agency_id=audit.home_agency_id(user),
         detail={
             "for": user.get_username(),
             "prefix": token.prefix,
@@ -73,6 +74,19 @@ def user_for_token(raw: str) -> User:
 
 @transaction.atomic
 def revoke_token(prefix: str, *, acting_user: Any = None) -> int:
-    n = ApiToken.objects.filter(prefix=prefix, revoked_at=None).update(revoked_at=timezone.now())
-    audit.record(action="token.revoked", user=acting_user, detail={"prefix": prefix, "n": n})
-    return n
+    """Revoke the live tokens with this prefix; one audit event per token revoked."""
+    live = list(
+        ApiToken.objects.select_for_update()
+        .select_related("user")
+        .filter(prefix=prefix, revoked_at=None)
+    )
+    now = timezone.now()
+    for token in live:
+        ApiToken.objects.filter(id=token.id).update(revoked_at=now)
+        audit.record(
+            action="token.revoked",
+            user=acting_user,
+            agency_id=audit.home_agency_id(token.user),
+            detail={"for": token.user.get_username(), "prefix": prefix},
+        )
+    return len(live)

@@ -7,6 +7,10 @@ the Makefile, settings and the test conftest can all call it before Django is se
     python -m portal.devdb stop     # stop the server, keep the data
     python -m portal.devdb status
 
+COMMONGROUND_DB names another database in the same cluster (default `commonground`):
+the synthetic national geography lives in `commonground_national` (make national), so
+it never mixes with the demo.
+
 Why it looks the way it does (STACK.md, pitfalls 2 and 3):
 - initdb refuses to run as root, so as root the server runs as the `postgres` user
   through runuser, in a data folder it owns.
@@ -23,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pwd
+import re
 import shutil
 import socket
 import subprocess
@@ -33,7 +38,9 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = BASE_DIR / ".pg"
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
-DB_NAME = "commonground"
+DB_NAME = os.environ.get("COMMONGROUND_DB") or "commonground"
+if not re.fullmatch(r"[a-z][a-z0-9_]{0,62}", DB_NAME):
+    raise SystemExit(f"devdb: COMMONGROUND_DB must be a lower-case identifier, not {DB_NAME!r}")
 DB_USER = "postgres"
 SERVER_USER = "postgres"
 

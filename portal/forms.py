@@ -7,10 +7,12 @@ import re
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from layers.domain.access import AgreementStatus, Role, Use
 from layers.domain.disclosure.policy import WardMethod, ZeroPolicy
 from layers.models import Agency, Dataset, GeographyLevel, LegalBasis
+from layers.storage import document_kind
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
@@ -54,7 +56,9 @@ class AgreementForm(forms.Form):
     status = forms.ChoiceField(choices=_choices(AgreementStatus), initial="draft")
     signatories = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
     marking = forms.CharField(max_length=64, initial="OFFICIAL-SENSITIVE")
-    signed_document = forms.FileField(required=False)
+    signed_document = forms.FileField(
+        required=False, help_text="the signed agreement: PDF, or a PNG or JPEG scan"
+    )
     change_note = forms.CharField(
         max_length=300, required=False, help_text="what changed and why (kept with the version)"
     )
@@ -84,6 +88,22 @@ class AgreementForm(forms.Form):
                 "separated by commas" + (f" (not {bad[0]!r})" if bad else "")
             )
         return sorted(set(values))
+
+    def clean_signed_document(self) -> Any:
+        upload = self.cleaned_data.get("signed_document")
+        if not upload:
+            return None
+        limit = settings.AGREEMENT_DOCUMENT_MAX_BYTES
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"the document is {upload.size:,} bytes; the limit is {limit:,} bytes"
+            )
+        head = upload.read(16)
+        upload.seek(0)
+        # The kind comes from the content, never from the name or the browser's content type.
+        if document_kind(head) is None:
+            raise forms.ValidationError("the document must be a PDF, PNG or JPEG file")
+        return upload
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()

@@ -76,6 +76,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.gis",
     "django.contrib.postgres",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "corsheaders",
     "rest_framework",
     "drf_spectacular",
     "layers",
@@ -86,12 +89,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Above WhiteNoise, so static files carry the headers too.
+    "portal.security.SecurityHeadersMiddleware",
     "portal.middleware.RequestIdMiddleware",
+    # CORS answers a preflight before anything asks who the caller is.
+    "corsheaders.middleware.CorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.SessionTimeoutMiddleware",
+    # request.user.is_verified(): has this session passed the second factor?
+    "django_otp.middleware.OTPMiddleware",
+    "portal.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -118,6 +129,16 @@ TEMPLATES = [
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en-gb"
@@ -150,7 +171,17 @@ LOGOUT_REDIRECT_URL = "login"
 # Sign-in lock-out: this many failures for one account name within the window locks it.
 LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
-SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
+# Two-factor sign-in (TOTP, django-otp): required for information managers, data
+# stewards and staff (the admin), optional for everyone else (portal/pages/twofactor.py).
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER") or "Common Ground"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a user's TOTP secret
+
+# A session ends after this long without a request, and in any case this long after
+# sign-in (portal.middleware.SessionTimeoutMiddleware). A password change ends every other
+# session of the user (Django's session auth hash), keeping only the one that changed it.
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_TIMEOUT", 30 * 60)
+SESSION_MAX_AGE = env_int("SESSION_MAX_AGE", 8 * 3600)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE
 SESSION_COOKIE_HTTPONLY = True
 MEDIA_ROOT = BASE_DIR / "var" / "media"
 
@@ -163,6 +194,19 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # Boundary tiles: served from pre-simplified copies; a versioned URL may be cached for long.
 TILE_MAX_AGE = env_int("TILE_MAX_AGE", 365 * 24 * 3600)
 TILE_UNVERSIONED_MAX_AGE = env_int("TILE_UNVERSIONED_MAX_AGE", 300)
+# Rendered boundary tiles are kept on disk by level, boundary version and z/x/y
+# (layers.tilecache); TILE_CACHE_DIR=off turns the cache off. After a boundary load the
+# background worker warms zooms TILE_WARM_MIN_ZOOM..TILE_WARM_MAX_ZOOM of the level (by
+# default only where a real worker runs: with REDIS_URL set).
+_tile_cache = env_str("TILE_CACHE_DIR")
+TILE_CACHE_DIR = "" if _tile_cache == "off" else (_tile_cache or str(BASE_DIR / "var" / "tiles"))
+TILE_WARM_ON_LOAD = env_bool("TILE_WARM_ON_LOAD", default=bool(env_str("REDIS_URL")))
+TILE_WARM_MIN_ZOOM = env_int("TILE_WARM_MIN_ZOOM", 6)
+TILE_WARM_MAX_ZOOM = env_int("TILE_WARM_MAX_ZOOM", 12)
+
+# Signed agreement documents: outside the web root, served only by the checked download view.
+DOCUMENT_STORE = Path(env_str("DOCUMENT_STORE") or BASE_DIR / "var" / "documents")
+AGREEMENT_DOCUMENT_MAX_BYTES = env_int("AGREEMENT_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
 
 # The map draws no base map unless one is configured: an XYZ raster tile URL template
 # (https://tiles.example/{z}/{x}/{y}.png) and its attribution. It is then an option on the
@@ -176,15 +220,25 @@ INGEST_MAX_BYTES = env_int("INGEST_MAX_BYTES", 500 * 1024 * 1024)
 # A value that moves by more than this factor from the previous release is a warning.
 INGEST_CHANGE_FACTOR = env_int("INGEST_CHANGE_FACTOR", 10)
 
+# One JSON object per line (LOG_FORMAT=json, the default with DEBUG off), each request
+# logged once by portal.middleware with the request id its audit events carry.
+LOG_FORMAT = env_str("LOG_FORMAT") or ("text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "json": {"()": "portal.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL") or "INFO"},
 }
 
 # Background work: Celery with Redis. Without REDIS_URL (development, tests) tasks run
 # in-process, at once.
+REDIS_URL = env_str("REDIS_URL") or ""
 CELERY_BROKER_URL = env_str("REDIS_URL") or "memory://"
 CELERY_RESULT_BACKEND = env_str("REDIS_URL") or None
 CELERY_TASK_ALWAYS_EAGER = not env_str("REDIS_URL")
@@ -236,7 +290,54 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 
+# HTTP security headers (docs/security.md). Every script, style, image, font and worker
+# comes from our own origin: the no-CDN rule (DESIGN.md "Map") is what makes this possible.
+# MapLibre GL starts its tile workers from blob: URLs and draws sprites and glyphs from
+# data:/blob: images; Swagger UI uses data: images in its stylesheet.
+SECURE_CSP: dict[str, list[str] | bool] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "blob:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'", *env_list("CSP_CONNECT_SRC", [])],
+    "worker-src": ["'self'", "blob:"],
+    "child-src": ["'self'", "blob:"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "upgrade-insecure-requests": not DEBUG,
+}
+PERMISSIONS_POLICY_DENY = ["camera", "microphone", "geolocation", "payment", "usb"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# No page script reads the CSRF cookie: forms carry the token in a hidden field.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "portal.pages.errors.csrf_failure"
+
+# CORS: closed unless partner origins are named (https://partner.example.org,...). Only
+# the API answers cross-origin, without cookies: partner systems send their token.
+CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS", [])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS", "POST")
+CORS_EXPOSE_HEADERS = ("ETag", "X-Request-ID", "Retry-After")
+
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", default=True)
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+    # TLS ends at the proxy, which redirects plain HTTP itself (deploy/nginx.conf).
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+    if SESSION_COOKIE_SECURE:
+        # __Host- cookies are only accepted over HTTPS, for this host, on path /.
+        SESSION_COOKIE_NAME = "__Host-sessionid"
+        CSRF_COOKIE_NAME = "__Host-csrftoken"

@@ -1,10 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 
-from portal.pages import accounts, agreements, tiles, uploads
+from portal.pages import accounts, agreements, health, tiles, twofactor, uploads
 from portal.pages import map as map_pages
 
 urlpatterns = [
@@ -14,6 +13,7 @@ urlpatterns = [
     path("map/area/", map_pages.area, name="map-area"),
     path("map/export.csv", map_pages.export_csv, name="map-export-csv"),
     path("map/export/png/", map_pages.export_png, name="map-export-png"),
+    path("healthz", health.healthz, name="healthz"),
     # Signed numbers, so a negative z/x/y reaches the view and gets its 400.
     re_path(
         r"^tiles/(?P<level>[-\w]+)/(?P<z>-?\d+)/(?P<x>-?\d+)/(?P<y>-?\d+)\.mvt$",
@@ -21,8 +21,13 @@ urlpatterns = [
         name="tile",
     ),
     path("login/", accounts.SignInView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", accounts.SignOutView.as_view(), name="logout"),
     path("purpose/", accounts.purpose, name="purpose"),
+    path("account/", twofactor.account, name="account"),
+    path("account/password/", accounts.PasswordChangeView.as_view(), name="password-change"),
+    path("account/two-factor/", twofactor.verify, name="two-factor"),
+    path("account/two-factor/setup/", twofactor.setup, name="two-factor-setup"),
+    path("account/two-factor/codes/", twofactor.renew_codes, name="two-factor-codes"),
     path("agreements/", agreements.agreement_list, name="agreement-list"),
     path("agreements/new/", agreements.agreement_new, name="agreement-new"),
     path("agreements/<str:reference>/", agreements.agreement_detail, name="agreement-detail"),
@@ -38,6 +43,11 @@ urlpatterns = [
         agreements.agreement_version,
         name="agreement-version",
     ),
+    path(
+        "agreements/<str:reference>/v<int:version>/document/",
+        agreements.agreement_document,
+        name="agreement-document",
+    ),
     path("audit/", agreements.audit_list, name="audit-list"),
     path("uploads/", uploads.upload_list, name="upload-list"),
     path("uploads/jobs/<str:task_id>/", uploads.upload_job, name="upload-job"),
@@ -47,3 +57,9 @@ urlpatterns = [
     path("api/v1/", include("api.v1.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Errors with DEBUG off: pages for people, problem+json under /api/, never the exception.
+handler400 = "portal.pages.errors.bad_request"
+handler403 = "portal.pages.errors.permission_denied"
+handler404 = "portal.pages.errors.page_not_found"
+handler500 = "portal.pages.errors.server_error"

@@ -8,7 +8,16 @@ from typing import Any
 from django.contrib.auth.models import User
 
 from layers.agreements import create_agreement
-from layers.models import Agency, Agreement, Dataset, GeographyLevel, Membership
+from layers.models import (
+    Agency,
+    Agreement,
+    Area,
+    Dataset,
+    GeographyLevel,
+    Indicator,
+    Membership,
+    Release,
+)
 
 PASSWORD = "a-test-password-1"
 
@@ -77,13 +86,14 @@ def make_agreement(
     )
 
 
-def three_parties() -> dict[str, Any]:
-    """Owner (police), recipient under an active agreement (council), outsider (fire)."""
+def three_parties(**agreement: Any) -> dict[str, Any]:
+    """Owner (police), recipient under an active agreement (council), outsider (fire);
+    `agreement` overrides the agreement's terms (agreement_terms)."""
     police = make_agency(slug="city-police", name="City Police", kind="police")
     council = make_agency(slug="city-council", name="City Council", kind="council")
     fire = make_agency(slug="fire-rescue", name="Fire and Rescue", kind="fire")
     dataset = make_dataset(owner=police)
-    agreement = make_agreement(provider=police)
+    agreement = make_agreement(provider=police, **agreement)
     return {
         "police": police,
         "council": council,
@@ -94,4 +104,110 @@ def three_parties() -> dict[str, Any]:
         "council_im": make_member("cim", council, "information_manager"),
         "fire_im": make_member("fim", fire, "information_manager"),
         "council_analyst": make_member("ana", council, "analyst"),
+    }
+
+
+def publish_rows(dataset: Dataset, rows: list[dict[str, Any]], directory: Any) -> Release:
+    """Publish a long CSV (area_code, period, indicator, value[, numerator, denominator])
+    through the real ingest pipeline, and return the dataset's current release."""
+    from ingest.pipeline.run import run
+
+    columns = ["area_code", "period", "indicator", "value"]
+    if any("numerator" in row for row in rows):
+        columns += ["numerator", "denominator"]
+    path = directory / f"{dataset.slug}-{Release.objects.filter(dataset=dataset).count()}.csv"
+    path.write_text(
+        ",".join(columns)
+        + "\n"
+        + "".join(",".join(str(row.get(c, "")) for c in columns) + "\n" for row in rows)
+    )
+    result = run(path, dataset, commit=True)
+    assert result.ok, result.render()
+    return Release.objects.get(dataset=dataset, status="published")
+
+
+SECRET = 7  # a withheld count (0 < 7 < min_count 10): it must never leave the system
+
+
+def publish_crime(
+    parties: dict[str, Any], directory: Any, *, secret: int = SECRET, scale: int = 1
+) -> dict[str, Any]:
+    """The police's crime release used by the profile, leak and matrix tests, over the
+    demo LSOAs and two months:
+
+    - `burglary`, a summable count: one LSOA holds SECRET (withheld for recipients),
+      another has no row (no data);
+    - `burglary-rate` per 1,000 households and `secured-pct` (households with approved
+      locks, a percentage), each with numerator and denominator; in the SECRET LSOA
+      both numerators are SECRET;
+    - `risk-score`, a score that cannot be summed.
+
+    `secret` replaces SECRET and `scale` multiplies every other figure (for a policy
+    with a higher threshold, where a more distinctive secret can hide).
+    """
+    import numpy as np
+
+    dataset = parties["dataset"]
+    for slug, measure, extra in (
+        ("burglary", "count", {"is_summable": True}),
+        ("burglary-rate", "rate", {"multiplier": 1000, "unit": "per 1,000 households"}),
+        ("secured-pct", "percentage", {"polarity": "higher_is_better"}),
+        ("risk-score", "score", {}),
+    ):
+        fields = {"polarity": "lower_is_better", **extra}
+        Indicator.objects.create(
+            dataset=dataset,
+            slug=slug,
+            name=slug.replace("-", " ").title(),
+            measure=measure,
+            **fields,
+        )
+    codes = sorted(Area.objects.filter(level__slug="lsoa11").values_list("gss_code", flat=True))
+    rng = np.random.default_rng(4)
+    counts = {
+        c: (int(n) + 20) * scale for c, n in zip(codes, rng.poisson(30, len(codes)), strict=True)
+    }
+    secret_code, missing_code = codes[10], codes[11]
+    counts[secret_code] = secret
+    del counts[missing_code]
+    households = {
+        c: int(n) * scale for c, n in zip(codes, rng.integers(600, 900, len(codes)), strict=True)
+    }
+    rows: list[dict[str, Any]] = []
+    for period in ("2025-02", "2025-03"):
+        for code, n in counts.items():
+            den = households[code]
+            secured = secret if code == secret_code else int(rng.integers(200, 580)) * scale
+            rows += [
+                {"area_code": code, "period": period, "indicator": "burglary", "value": n},
+                {
+                    "area_code": code,
+                    "period": period,
+                    "indicator": "burglary-rate",
+                    "value": repr(n / den * 1000),
+                    "numerator": n,
+                    "denominator": den,
+                },
+                {
+                    "area_code": code,
+                    "period": period,
+                    "indicator": "secured-pct",
+                    "value": repr(secured / den * 100),
+                    "numerator": secured,
+                    "denominator": den,
+                },
+                {
+                    "area_code": code,
+                    "period": period,
+                    "indicator": "risk-score",
+                    "value": round(float(rng.uniform(0, 100)), 1),
+                },
+            ]
+    release = publish_rows(dataset, rows, directory)
+    return {
+        "counts": counts,
+        "households": households,
+        "secret_code": secret_code,
+        "missing_code": missing_code,
+        "release": release,
     }

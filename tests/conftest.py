@@ -45,3 +45,10 @@ def _fast_password_hashing(request, settings):  # type: ignore[no-untyped-def]
     check the real one (marker `real_hasher`)."""
     if request.node.get_closest_marker("real_hasher") is None:
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _tile_cache_per_test(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test gets an empty tile cache: tests roll back boundary loads, so a cache
+    shared across tests could hold tiles of a version that the database no longer has."""
+    settings.TILE_CACHE_DIR = str(tmp_path / "tiles")

@@ -9,6 +9,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from layers.domain.custom_areas import DefinitionError
 from layers.domain.errors import DomainError, NotFound, ParamError
 from layers.read import AccessRefused
 
@@ -30,11 +31,17 @@ def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
         return problem(403, "Access refused", exc.public_message, reason=exc.decision.reason.value)
     for error_type, code in STATUS_FOR.items():
         if isinstance(exc, error_type):
+            extra: dict[str, Any] = {}
+            if isinstance(exc, DefinitionError):
+                extra["problems"] = [
+                    {"parameter": p.parameter, "detail": p.message} for p in exc.problems
+                ]
             return problem(
                 code,
                 exc.code.replace("_", " ").capitalize(),
                 exc.public_message,
                 parameter=exc.parameter,
+                **extra,
             )
     response = drf_exception_handler(exc, context)
     if response is None:
@@ -52,7 +59,7 @@ def handle(exc: Exception, context: dict[str, Any]) -> Response | None:
         405: "Method not allowed",
         429: "Too many requests",
     }.get(response.status_code, "Error")
-    extra: dict[str, Any] = {}
+    extra = {}
     if isinstance(exc, exceptions.AuthenticationFailed | exceptions.NotAuthenticated):
         extra["reason"] = getattr(exc, "get_codes", lambda: "")()
     if isinstance(exc, Http404):

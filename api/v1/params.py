@@ -102,3 +102,14 @@ def required(request: Any, name: str) -> str:
     if not value:
         raise ParamError(f"{name} is required", parameter=name)
     return str(value)
+
+
+def listed(request: Any, name: str) -> list[str] | None:
+    """`?name=a,b` or `?name=a&name=b` -> ["a", "b"]; None when not given."""
+    items = [
+        part.strip()
+        for value in request.query_params.getlist(name)
+        for part in str(value).split(",")
+        if part.strip()
+    ]
+    return items or None

@@ -158,3 +158,123 @@ def document(
         parameters=parameters or [],
         responses=responses,
     )
+
+
+PROFILE_LEVEL = OpenApiParameter(
+    "level", str, Q, description="level slug, when the code is an area of several levels"
+)
+INDICATOR_FILTER = OpenApiParameter(
+    "indicator",
+    str,
+    Q,
+    description="only these indicators (slugs, comma-separated or repeated); with one "
+    "indicator this is the map's side panel query",
+)
+
+
+def _figure_fields() -> dict[str, Any]:
+    return {
+        "value": serializers.FloatField(allow_null=True),
+        "status": serializers.ChoiceField(["shown", "withheld", "no_data"]),
+        "marker": serializers.CharField(allow_null=True, help_text="[c] withheld, [x] no data"),
+        "rounded_to": serializers.IntegerField(allow_null=True),
+    }
+
+
+FIGURE = inline_serializer(name="Figure", fields=_figure_fields())
+COMPARATOR = inline_serializer(
+    name="Comparator",
+    allow_null=True,
+    fields={
+        "area_code": serializers.CharField(help_text="`ALL` for the partnership"),
+        "area_name": serializers.CharField(),
+        "level": serializers.CharField(help_text="a district level, or `partnership`"),
+        "value": FIGURE,
+        "total": inline_serializer(
+            name="ComparatorTotal",
+            fields=_figure_fields(),
+            allow_null=True,
+            help_text="counts: the released total itself",
+        ),
+        "method": serializers.ChoiceField(
+            [
+                "released_total_per_area",
+                "released_total_pro_rata",
+                "ratio_of_summed_numerators_and_denominators",
+                "median_of_shown_area_figures",
+            ]
+        ),
+        "n_areas": serializers.IntegerField(),
+        "significance": serializers.ChoiceField(
+            ["better", "similar", "worse", "higher", "lower", "not_compared"]
+        ),
+    },
+)
+PROFILE = inline_serializer(
+    name="AreaProfile",
+    fields={
+        "area": serializers.DictField(),
+        "use": serializers.CharField(),
+        "purpose": serializers.CharField(allow_null=True),
+        "n_returned": serializers.IntegerField(),
+        "n_withheld": serializers.IntegerField(),
+        "notes": serializers.ListField(child=serializers.CharField()),
+        "indicators": inline_serializer(
+            name="IndicatorProfile",
+            many=True,
+            fields={
+                "indicator": serializers.DictField(),
+                "period": serializers.DictField(),
+                "value": FIGURE,
+                "interval": serializers.DictField(allow_null=True),
+                "trend": serializers.ListField(child=serializers.DictField()),
+                "rank": serializers.DictField(allow_null=True),
+                "n_ranked": serializers.IntegerField(),
+                "district": COMPARATOR,
+                "partnership": COMPARATOR,
+                "access": serializers.ChoiceField(["own_agency", "agreement"]),
+                "agreement": serializers.DictField(allow_null=True),
+                "policy": serializers.DictField(allow_null=True),
+            },
+        ),
+    },
+)
+
+
+_CUSTOM_AREA_FIELDS = {
+    "code": serializers.CharField(help_text="random, e.g. custom-k3j5h2m4q7rt"),
+    "name": serializers.CharField(),
+    "owner": serializers.CharField(help_text="the owning agency's slug"),
+    "mine": serializers.BooleanField(help_text="owned by one of your agencies"),
+    "shared": serializers.BooleanField(help_text="shared with the whole partnership"),
+    "base_level": serializers.CharField(),
+    "n_members": serializers.IntegerField(),
+    "members": serializers.ListField(child=serializers.CharField()),
+    "area_ha": serializers.FloatField(),
+    "created_at": serializers.DateTimeField(),
+}
+CUSTOM_AREA = inline_serializer(name="CustomArea", fields=_CUSTOM_AREA_FIELDS)
+CUSTOM_AREA_LIST = inline_serializer(
+    name="CustomAreaList",
+    fields={
+        "custom_areas": inline_serializer(
+            name="CustomAreaItem", many=True, fields=dict(_CUSTOM_AREA_FIELDS)
+        )
+    },
+)
+CUSTOM_AREA_NEW = inline_serializer(
+    name="CustomAreaNew",
+    fields={
+        "name": serializers.CharField(max_length=200),
+        "codes": serializers.ListField(
+            child=serializers.CharField(), help_text="LSOA codes, each once, at least 3"
+        ),
+        "shared": serializers.BooleanField(required=False, default=False),
+        "base_level": serializers.CharField(
+            required=False, help_text="the LSOA level, when the codes are of several"
+        ),
+        "agency": serializers.CharField(
+            required=False, help_text="the owning agency, when you belong to several"
+        ),
+    },
+)

@@ -4,13 +4,24 @@ from django.urls import path
 from django.views.decorators.gzip import gzip_page
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api.v1 import catalogue, releases, values
+from api.v1 import catalogue, custom_areas, profile, releases, values
 
 # Figures travel compressed (gzip_page); pages with CSRF tokens are left alone (BREACH).
 urlpatterns = [
     path("levels/", gzip_page(catalogue.Levels.as_view()), name="api-levels"),
     path("areas/", gzip_page(catalogue.Areas.as_view()), name="api-areas"),
     path("areas/<str:code>/", gzip_page(catalogue.AreaDetail.as_view()), name="api-area"),
+    path(
+        "areas/<str:code>/profile/",
+        gzip_page(profile.AreaProfile.as_view()),
+        name="api-area-profile",
+    ),
+    path("custom-areas/", custom_areas.CustomAreas.as_view(), name="api-custom-areas"),
+    path(
+        "custom-areas/<str:code>/",
+        custom_areas.CustomAreaDetail.as_view(),
+        name="api-custom-area",
+    ),
     path("datasets/", gzip_page(catalogue.Datasets.as_view()), name="api-datasets"),
     path("indicators/", gzip_page(catalogue.Indicators.as_view()), name="api-indicators"),
     path(
@@ -28,7 +39,9 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(api_version="1"), name="api-schema"),
     path(
         "docs/",
-        SpectacularSwaggerSplitView.as_view(url_name="api-schema"),
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="api/swagger_ui.html"
+        ),
         name="api-docs",
     ),
 ]

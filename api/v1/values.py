@@ -27,6 +27,7 @@ from api.v1.schema import (
     document,
 )
 from layers.domain.access import Use
+from layers.domain.disclosure.policy import DisclosurePolicy
 from layers.geography import area_geometry
 from layers.read import CUSTOM, ReleasedTable, level_named, read_values
 
@@ -35,6 +36,21 @@ NOTES = (
     "[x]: not available, no data for this area (missing is not zero)",
     "Figures are rounded independently, so totals may not equal the sum of their parts.",
 )
+
+
+def policy_json(policy: DisclosurePolicy | None) -> dict[str, Any] | None:
+    """The disclosure policy in force (None: the owning agency's own, unprotected view)."""
+    if policy is None:
+        return None
+    return {
+        "min_count": policy.min_count,
+        "round_to": policy.round_to,
+        "min_denominator": policy.min_denominator,
+        "zero_policy": policy.zero_policy.value,
+        "secondary": policy.secondary,
+        "ward_method": policy.ward_method.value,
+        "description": policy.describe(),
+    }
 
 
 def table_meta(table: ReleasedTable) -> dict[str, Any]:
@@ -65,19 +81,7 @@ def table_meta(table: ReleasedTable) -> dict[str, Any]:
             if decision.agreement_ref
             else None
         ),
-        "policy": (
-            {
-                "min_count": policy.min_count,
-                "round_to": policy.round_to,
-                "min_denominator": policy.min_denominator,
-                "zero_policy": policy.zero_policy.value,
-                "secondary": policy.secondary,
-                "ward_method": policy.ward_method.value,
-                "description": policy.describe(),
-            }
-            if policy
-            else None
-        ),
+        "policy": policy_json(policy),
         "count": len(table.rows),
         "n_withheld": table.n_withheld,
         "notes": list(NOTES),

@@ -21,6 +21,7 @@ from layers.domain.tiles import ZOOM_BANDS
 from layers.geography import refresh_custom_areas_of_level
 from layers.models import GeographyLevel
 from layers.sqlfile import load_statements
+from layers.tiles import warm_after_load
 
 _SQL = load_statements(Path(__file__).parent.parent / "sql" / "boundaries_write.sql")
 
@@ -65,6 +66,7 @@ def _finish(
         },
     )
     n_custom = refresh_custom_areas_of_level(level)
+    warm_after_load(level.slug)
     return WriteResult(n_written, n_removed, n_custom, version)
 
 

@@ -4,6 +4,8 @@
 -- parameters only: %(level_id)s, %(bands)s, %(tolerances)s, %(version)s, %(source)s.
 
 -- name: create_stage
+-- Dropped first: several writes may share one outer transaction (a test, a generator).
+DROP TABLE IF EXISTS boundary_stage;
 CREATE TEMP TABLE boundary_stage (
     gss_code text PRIMARY KEY,
     name text NOT NULL,

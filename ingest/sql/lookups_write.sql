@@ -4,6 +4,8 @@
 -- Parameters: none beyond the staged rows, and %(method)s for derived lookups.
 
 -- name: create_stage
+-- Dropped first: several writes may share one outer transaction (a test, a generator).
+DROP TABLE IF EXISTS lookup_stage;
 CREATE TEMP TABLE lookup_stage (
     child_level text, child_code text, parent_level text, parent_code text,
     parent_name text, weight float8, change text, method text

@@ -8,6 +8,7 @@ from layers.models.geography import Area, AreaShape, CustomArea, GeographyLevel,
 from layers.models.protection import ProtectedTable
 from layers.models.release import Period, Release
 from layers.models.token import ApiToken, FailedLogin
+from layers.models.twofactor import RecoveryCode, RecoveryCodes
 
 __all__ = [
     "Agency",
@@ -27,5 +28,7 @@ __all__ = [
     "Membership",
     "Period",
     "ProtectedTable",
+    "RecoveryCode",
+    "RecoveryCodes",
     "Release",
 ]

@@ -7,6 +7,7 @@ from django.db import models
 
 from layers.domain.access import AgreementStatus, Role, Use
 from layers.domain.disclosure.policy import WardMethod, ZeroPolicy
+from layers.storage import agreement_document_path, document_storage
 
 
 class LegalBasis(models.TextChoices):
@@ -81,7 +82,10 @@ class AgreementVersion(models.Model):
         max_length=16, choices=[(s.value, s.value) for s in AgreementStatus], default="draft"
     )
     signatories = models.TextField(blank=True, default="")
-    signed_document = models.FileField(upload_to="agreements/", blank=True)
+    # Kept outside the web root (layers/storage.py); read only through the download view.
+    signed_document = models.FileField(
+        upload_to=agreement_document_path, storage=document_storage, blank=True, max_length=200
+    )
     change_note = models.CharField(max_length=300, blank=True, default="")
     created_by = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from django.db import models
 
 
@@ -52,3 +54,8 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action}"
+
+    @property
+    def detail_text(self) -> str:
+        """The detail as one line of JSON, keys sorted (the pages and the CSV show this)."""
+        return json.dumps(self.detail, sort_keys=True, ensure_ascii=False) if self.detail else ""

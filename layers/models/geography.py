@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
+
 from django.contrib.gis.db import models
 
 from layers.domain.levels import Level, LevelKind
@@ -120,6 +123,12 @@ class Lookup(models.Model):
         return f"{self.child_code} -> {self.parent_code}"
 
 
+def new_public_id() -> str:
+    """12 random base32 characters (60 bits): a custom area's code in URLs and values, so
+    codes say nothing about how many areas other agencies have drawn, or when."""
+    return base64.b32encode(secrets.token_bytes(8)).decode().rstrip("=").lower()[:12]
+
+
 class CustomArea(models.Model):
     """A named set of base areas (usually LSOAs) owned by an agency; geometry is the union.
 
@@ -128,6 +137,7 @@ class CustomArea(models.Model):
     """
 
     name = models.CharField(max_length=200)
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id)
     owner = models.ForeignKey(
         "layers.Agency", on_delete=models.PROTECT, related_name="custom_areas"
     )

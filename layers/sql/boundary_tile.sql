@@ -13,4 +13,7 @@ shapes AS (
     CROSS JOIN bounds
     WHERE s.level_id = %(level_id)s AND s.zoom_band = %(band)s AND s.geom_3857 && bounds.geom
 )
-SELECT ST_AsMVT(shapes, 'areas', 4096, 'geom') FROM shapes WHERE shapes.geom IS NOT NULL
+-- No `WHERE geom IS NOT NULL` here: ST_AsMVT already skips rows whose geometry clipped
+-- to nothing, and such a filter is pushed down into the scan, where it made PostgreSQL
+-- run ST_AsMVTGeom twice for every shape (half the time of a tile at national size).
+SELECT ST_AsMVT(shapes, 'areas', 4096, 'geom') FROM shapes

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
-from layers import audit
+from layers import audit, twofactor
 from layers.agreements import purposes_for
-from layers.signin import is_locked_out, record_failure, record_success
+from layers.signin import (
+    is_locked_out,
+    record_failure,
+    record_locked,
+    record_signout,
+    record_success,
+)
 
 
 def purpose_label(slug: str) -> str:
@@ -31,7 +41,7 @@ class LockoutAuthenticationForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username") or ""
         if username and is_locked_out(username):
-            audit.record(action="signin.locked", detail={"username": username[:150]})
+            record_locked(username, self.request.META.get("REMOTE_ADDR") if self.request else None)
             raise forms.ValidationError(self.error_messages["locked"], code="locked")
         try:
             return super().clean()
@@ -55,8 +65,41 @@ class SignInView(auth_views.LoginView):
 
     def get_success_url(self) -> str:
         target = super().get_success_url()
-        # Encoded, so a bookmarked map view keeps its whole query string through sign-in.
-        return f"/purpose/?{urlencode({'next': target})}"
+        after = f"{reverse('purpose')}?{urlencode({'next': target})}"
+        user = self.request.user
+        if twofactor.must_verify(user):
+            page = "two-factor" if twofactor.authenticator(user) else "two-factor-setup"
+            return f"{reverse(page)}?{urlencode({'next': after})}"
+        return after
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's own password. Every other session of the user ends with it (their
+    session auth hash no longer matches); this one is kept (update_session_auth_hash)."""
+
+    template_name = "portal/password.html"
+
+    def get_success_url(self) -> str:
+        return reverse("map")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        with transaction.atomic():
+            response = super().form_valid(form)
+            audit.record(
+                action="password.changed",
+                user=self.request.user,
+                agency_id=audit.home_agency_id(self.request.user),
+                detail={"user": self.request.user.get_username(), "source": "self"},
+            )
+        messages.success(self.request, "Password changed. Your other sessions have ended.")
+        return response
+
+
+class SignOutView(auth_views.LogoutView):
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            record_signout(request.user)
+        return super().post(request, *args, **kwargs)
 
 
 @login_required

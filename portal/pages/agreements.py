@@ -11,7 +11,13 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -22,6 +28,7 @@ from layers.agreements import (
     create_agreement,
     edit_agreement,
     managed_agency_ids,
+    open_signed_document,
     renew_agreement,
     suspend_agreement,
     terms_of_version,
@@ -147,6 +154,29 @@ def agreement_version(request: HttpRequest, reference: str, version: int) -> Htt
     )
 
 
+@login_required
+def agreement_document(request: HttpRequest, reference: str, version: int) -> HttpResponse:
+    """The signed document of one version, as an attachment. Only a reader who may see the
+    agreement gets it; anyone else gets the same 404 as for an unknown reference."""
+    agreement = _agreement_for(request, reference)
+    shown = agreement.versions.filter(version=version).first()
+    document = (
+        open_signed_document(shown, reader=request.user)  # type: ignore[arg-type]
+        if shown is not None
+        else None
+    )
+    if document is None:
+        raise Http404("No such document")
+    response = FileResponse(
+        document.handle,
+        as_attachment=True,
+        filename=document.filename,
+        content_type=document.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @information_manager_required
 def agreement_edit(request: HttpRequest, reference: str) -> HttpResponse:
     agreement = _agreement_for(request, reference)
@@ -264,6 +294,7 @@ AUDIT_COLUMNS = (
     "n_returned",
     "n_withheld",
     "request_id",
+    "detail",
 )
 
 
@@ -283,6 +314,7 @@ def _audit_row(event: Any) -> list[Any]:
         event.n_returned,
         event.n_withheld,
         event.request_id,
+        event.detail_text,
     ]
 
 

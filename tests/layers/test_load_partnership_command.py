@@ -96,7 +96,7 @@ def counts() -> tuple[int, ...]:
 
 def test_load_partnership_sets_up_everything_in_a_valid_file(tmp_path):
     out = load(write(tmp_path, MINIMAL))
-    assert "6 created" in out
+    assert "7 created" in out  # 2 agencies, 2 users, a dataset, an indicator, an agreement
     version = Agreement.objects.get(reference="ISA-2025-001").current
     assert version.version == 1
     assert sorted(a.slug for a in version.recipients.all()) == ["city-council"]
@@ -117,7 +117,7 @@ def test_load_partnership_rerun_updates_in_place_and_versions_changed_agreements
     path = write(tmp_path, MINIMAL)
     load(path)
     before = counts()
-    assert "1 agreement(s) unchanged" in load(path)
+    assert "0 created, 0 updated, 7 unchanged" in load(path)
     assert counts() == before
     changed = yaml.safe_load(yaml.safe_dump(MINIMAL))
     changed["agreements"][0]["status"] = "suspended"
@@ -282,3 +282,81 @@ def test_load_partnership_rejects_a_file_that_is_not_yaml(tmp_path):
 def test_load_partnership_rejects_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="no such file"):
         load(tmp_path / "nope.yaml")
+
+
+def events(action: str) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(action=action).order_by("id"))
+
+
+def test_load_partnership_audits_each_record_it_creates(tmp_path):
+    load(write(tmp_path, MINIMAL))
+    created = {e.action: e for e in AuditEvent.objects.filter(action__endswith=".created")}
+    assert {
+        "agency.created",
+        "user.created",
+        "membership.created",
+        "dataset.created",
+        "indicator.created",
+    } <= set(created)
+    police = events("agency.created")[0]
+    assert police.detail["agency"] == "city-police" and police.agency.slug == "city-police"
+    assert police.detail["values"] == {"name": "City Police", "kind": "police"}
+    assert police.detail["source"] == "load_partnership"
+    dataset = events("dataset.created")[0]
+    assert dataset.detail["values"]["owner"] == "city-police"  # records by slug, not id
+    assert dataset.agency.slug == "city-police"
+    memberships = {
+        (e.detail["user"], e.detail["values"]["role"]) for e in events("membership.created")
+    }
+    assert memberships == {("ana", "analyst"), ("feed", "service")}
+    assert all("password" not in str(e.detail) for e in events("user.created"))
+
+
+def test_load_partnership_audits_only_what_changed_with_old_and_new_values(tmp_path):
+    load(write(tmp_path, MINIMAL))
+    before = AuditEvent.objects.count()
+    changed = mutate(
+        lambda d: (
+            d["agencies"][1].update(name="City Council (Community Safety)"),
+            d["users"][0].update(role="information_manager"),
+            d["datasets"][0].update(title="Recorded crime"),
+            d["datasets"][0]["indicators"][0].update(unit="crimes"),
+        )
+    )
+    out = load(write(tmp_path, changed))
+    assert "0 created, 4 updated" in out
+    new = list(AuditEvent.objects.order_by("id")[before:])
+    assert sorted(e.action for e in new) == [
+        "agency.updated",
+        "dataset.updated",
+        "indicator.updated",
+        "membership.updated",
+    ]
+    by_action = {e.action: e for e in new}
+    assert by_action["agency.updated"].detail["changed"] == {
+        "name": ["City Council", "City Council (Community Safety)"]
+    }
+    role = by_action["membership.updated"]
+    assert role.detail["changed"] == {"role": ["analyst", "information_manager"]}
+    assert role.detail["user"] == "ana" and role.agency.slug == "city-council"
+    assert by_action["indicator.updated"].detail["changed"] == {"unit": ["", "crimes"]}
+
+
+def test_load_partnership_audits_a_membership_the_file_no_longer_lists(tmp_path):
+    doc = mutate(
+        lambda d: d["users"][0].update(memberships=[{"agency": "city-police", "role": "analyst"}])
+    )
+    load(write(tmp_path, doc))
+    assert Membership.objects.filter(user__username="ana").count() == 2
+    load(write(tmp_path, MINIMAL))
+    (gone,) = events("membership.deleted")
+    assert gone.detail["user"] == "ana" and gone.agency.slug == "city-police"
+    assert Membership.objects.filter(user__username="ana").count() == 1
+
+
+def test_load_partnership_writes_no_event_when_nothing_changed(tmp_path):
+    path = write(tmp_path, MINIMAL)
+    load(path)
+    before = AuditEvent.objects.count()
+    load(path)
+    assert AuditEvent.objects.count() == before

@@ -69,3 +69,22 @@ def test_issue_token_refuses_an_unknown_user():
 def test_revoke_token_command_refuses_an_unknown_prefix():
     with pytest.raises(CommandError, match="no live token"):
         call_command("revoke_token", "cg_nothing", stdout=StringIO())
+
+
+def test_issuing_and_revoking_a_token_are_audited_under_the_users_agency(feed):
+    from layers.models import AuditEvent, Membership
+    from tests.builders import make_agency
+
+    council = make_agency()
+    Membership.objects.create(user=feed, agency=council, role="service")
+    raw, token = issue_token(feed, days=30)
+    issued = AuditEvent.objects.get(action="token.issued")
+    assert issued.detail["for"] == "feed" and issued.detail["prefix"] == token.prefix
+    assert issued.agency_id == council.id
+    assert raw not in str(issued.detail)  # the token itself is never written down
+    revoke_token(token.prefix)
+    revoked = AuditEvent.objects.get(action="token.revoked")
+    assert revoked.detail == {"for": "feed", "prefix": token.prefix}
+    assert revoked.agency_id == council.id
+    assert revoke_token(token.prefix) == 0  # nothing live: nothing revoked, nothing recorded
+    assert AuditEvent.objects.filter(action="token.revoked").count() == 1

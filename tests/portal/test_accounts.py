@@ -73,3 +73,23 @@ def test_purpose_page_refuses_to_redirect_off_site(client):
         "/purpose/", {"purpose": "community_safety", "next": "https://evil.example/"}
     )
     assert response["Location"] == "/"
+
+
+def test_sign_in_events_are_filed_under_the_users_agency_and_sign_out_is_recorded(client):
+    parties = three_parties()
+    sign_in(client, "ana", "wrong")
+    failed = AuditEvent.objects.get(action="signin.failed")
+    assert failed.agency_id == parties["council"].id and failed.detail["username"] == "ana"
+    sign_in(client, "ana", PASSWORD)
+    assert AuditEvent.objects.get(action="signin.succeeded").agency_id == parties["council"].id
+    client.post("/logout/")
+    assert AuditEvent.objects.filter(action="signout", username="ana").exists()
+
+
+def test_sign_in_keeps_the_whole_next_address_through_the_purpose_page(client):
+    three_parties()
+    response = client.post(
+        "/login/?next=/audit/%3Fuser%3Dana%26action%3Dvalues",
+        {"username": "ana", "password": PASSWORD},
+    )
+    assert response["Location"] == "/purpose/?next=%2Faudit%2F%3Fuser%3Dana%26action%3Dvalues"

@@ -7,7 +7,8 @@ import pytest
 
 from layers import audit
 from layers.models import Agreement, AuditEvent
-from tests.builders import PASSWORD, three_parties
+from tests.builders import three_parties
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -18,8 +19,7 @@ def parties():
 
 
 def as_user(client, username: str):
-    assert client.login(username=username, password=PASSWORD)
-    return client
+    return sign_in(client, username)
 
 
 def form_data(**overrides):
@@ -230,3 +230,132 @@ def test_report_agreements_command_lists_what_is_due(parties):
     out = StringIO()
     call_command("report_agreements", "--days", "100000", stdout=out)
     assert "ISA-2025-001" in out.getvalue()
+
+
+def test_audit_trail_shows_what_a_change_changed(client, parties):
+    audit.record(
+        action="membership.updated",
+        agency_id=parties["police"].id,
+        detail={"user": "pam", "changed": {"role": ["analyst", "information_manager"]}},
+    )
+    client = as_user(client, "pim")
+    page = client.get("/audit/", {"action": "membership."}).content.decode()
+    assert "information_manager" in page and "pam" in page
+    response = client.get("/audit/", {"action": "membership.", "format": "csv"})
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert '"role": ["analyst", "information_manager"]' in rows[0]["detail"]
+
+
+PDF_V1 = b"%PDF-1.7\n% signed by both parties, version one\n%%EOF\n"
+PDF_V2 = b"%PDF-1.7\n% re-signed after the review\n%%EOF\n"
+
+
+@pytest.fixture
+def documents(settings, tmp_path):
+    settings.DOCUMENT_STORE = tmp_path / "documents"
+    return settings.DOCUMENT_STORE
+
+
+def upload_document(client, content: bytes, name: str = "signed.pdf", **overrides):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(
+        "/agreements/new/",
+        form_data(signed_document=SimpleUploadedFile(name, content), **overrides),
+    )
+
+
+def test_signed_document_is_kept_outside_the_web_root_and_never_by_its_given_name(
+    client, parties, documents
+):
+    from django.conf import settings as live
+
+    response = upload_document(as_user(client, "pim"), PDF_V1, "../../etc/Signed Copy.pdf")
+    assert response.status_code == 302
+    stored = Agreement.objects.get(reference="ISA-2026-010").current.signed_document
+    path = documents / stored.name
+    assert path.read_bytes() == PDF_V1
+    assert stored.name.startswith("agreements/isa-2026-010/") and "Signed" not in stored.name
+    assert not str(path.resolve()).startswith(str(live.BASE_DIR / "static"))
+    with pytest.raises(ValueError, match="never served by path"):
+        stored.url  # noqa: B018
+
+
+def test_signed_document_download_is_an_audited_attachment_for_those_who_may_see_it(
+    client, parties, documents
+):
+    upload_document(as_user(client, "pim"), PDF_V1)
+    for reader in ("pim", "cim"):  # provider's and recipient's information managers
+        response = as_user(client, reader).get("/agreements/ISA-2026-010/v1/document/")
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == PDF_V1
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"] == (
+            'attachment; filename="isa-2026-010-v1-signed.pdf"'
+        )
+        event = AuditEvent.objects.filter(action="agreement.document_downloaded").latest("id")
+        assert (event.username, event.agreement_ref, event.agreement_version) == (
+            reader,
+            "ISA-2026-010",
+            1,
+        )
+    assert AuditEvent.objects.filter(action="agreement.document_downloaded").count() == 2
+
+
+def test_signed_document_is_404_for_outsiders_and_unknown_references_alike(
+    client, parties, documents
+):
+    upload_document(as_user(client, "pim"), PDF_V1)
+    for outsider in ("fim", "ana"):  # another agency's manager; a recipient's analyst
+        client = as_user(client, outsider)
+        assert client.get("/agreements/ISA-2026-010/v1/document/").status_code == 404
+        assert client.get("/agreements/ISA-2099-999/v1/document/").status_code == 404
+    client.logout()
+    anonymous = client.get("/agreements/ISA-2026-010/v1/document/")
+    assert anonymous.status_code == 302 and anonymous["Location"].startswith("/login/")
+    assert not AuditEvent.objects.filter(action="agreement.document_downloaded").exists()
+
+
+def test_every_version_keeps_its_own_signed_document(client, parties, documents):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = as_user(client, "pim")
+    upload_document(client, PDF_V1)
+    client.post(  # v2: terms change, no new document: the signed copy carries over
+        "/agreements/ISA-2026-010/edit/",
+        form_data(min_count="8", change_note="threshold"),
+    )
+    client.post(  # v3: re-signed
+        "/agreements/ISA-2026-010/edit/",
+        form_data(
+            min_count="8",
+            change_note="re-signed",
+            signed_document=SimpleUploadedFile("new.pdf", PDF_V2),
+        ),
+    )
+    assert Agreement.objects.get(reference="ISA-2026-010").current.version == 3
+
+    def body(version: int) -> bytes:
+        response = client.get(f"/agreements/ISA-2026-010/v{version}/document/")
+        return b"".join(response.streaming_content)
+
+    assert (body(1), body(2), body(3)) == (PDF_V1, PDF_V1, PDF_V2)
+    assert client.get("/agreements/ISA-2026-010/v4/document/").status_code == 404
+
+
+def test_a_signed_document_that_is_not_pdf_png_or_jpeg_is_refused(client, parties, documents):
+    response = upload_document(as_user(client, "pim"), b"MZ\x90\x00 not a pdf", "signed.pdf")
+    assert response.status_code == 200
+    assert "must be a PDF, PNG or JPEG" in response.content.decode()
+    assert not Agreement.objects.filter(reference="ISA-2026-010").exists()
+
+
+def test_agreement_without_a_signed_document_has_nothing_to_download(client, parties, documents):
+    assert as_user(client, "pim").get("/agreements/ISA-2025-001/v1/document/").status_code == 404
+
+
+def test_a_signed_document_over_the_size_limit_is_refused(client, parties, documents, settings):
+    settings.AGREEMENT_DOCUMENT_MAX_BYTES = 20
+    response = upload_document(as_user(client, "pim"), PDF_V1)
+    assert "the limit is 20 bytes" in response.content.decode()
+    assert not Agreement.objects.filter(reference="ISA-2026-010").exists()

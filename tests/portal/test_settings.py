@@ -107,3 +107,53 @@ def test_a_deployment_with_a_database_url_starts_with_debug_off():
     result = check_settings(DATABASE_URL="postgres://u:p@db.example.org:5432/portal")
     assert result.returncode != 0
     assert "must be set: SECRET_KEY, ALLOWED_HOSTS" in result.stderr
+
+
+def read_settings(names: list[str], **env: str) -> list[str]:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+    }
+    code = "import django; django.setup(); from django.conf import settings; " + "; ".join(
+        f"print(repr(settings.{n}))" for n in names
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=BASE_DIR,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "portal.settings", **env},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    return result.stdout.splitlines()
+
+
+PRODUCTION = {
+    "SECRET_KEY": "x" * 50,
+    "ALLOWED_HOSTS": "portal.example.org",
+    "DATABASE_URL": "postgres://u:p@db.example.org:5432/portal",
+}
+
+
+def test_production_settings_turn_on_hsts_and_secure_host_only_cookies():
+    values = read_settings(
+        [
+            "SECURE_HSTS_SECONDS",
+            "SESSION_COOKIE_SECURE",
+            "SESSION_COOKIE_NAME",
+            "CORS_ALLOWED_ORIGINS",
+        ],
+        **PRODUCTION,
+    )
+    assert values == ["31536000", "True", "'__Host-sessionid'", "[]"]  # CORS closed
+
+
+def test_cors_partner_origins_come_from_the_environment():
+    values = read_settings(
+        ["CORS_ALLOWED_ORIGINS"],
+        **PRODUCTION,
+        CORS_ALLOWED_ORIGINS="https://police.example.org, https://nhs.example.org",
+    )
+    assert values == ["['https://police.example.org', 'https://nhs.example.org']"]

@@ -7,7 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from layers.models import Indicator, Release
-from tests.builders import PASSWORD, make_member, three_parties
+from tests.builders import make_member, three_parties
+from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def upload(client, content: bytes, name: str = "release.csv", **extra):
 
 
 def test_steward_uploads_a_release_and_sees_its_report(client, world):
-    client.login(username="sam", password=PASSWORD)
+    sign_in(client, "sam")
     response = upload(client, GOOD)
     release = Release.objects.get(dataset=world["dataset"])
     assert response.status_code == 302 and response["Location"] == f"/uploads/{release.id}/"
@@ -50,7 +51,7 @@ def test_steward_uploads_a_release_and_sees_its_report(client, world):
 
 
 def test_rejected_upload_report_names_row_column_value(client, world):
-    client.login(username="sam", password=PASSWORD)
+    sign_in(client, "sam")
     upload(client, GOOD)
     response = upload(client, BAD, "bad.csv")
     rejected = Release.objects.get(status="rejected")
@@ -64,25 +65,25 @@ def test_rejected_upload_report_names_row_column_value(client, world):
 
 
 def test_analyst_gets_no_upload_form_and_cannot_post(client, world):
-    client.login(username="ana", password=PASSWORD)
+    sign_in(client, "ana")
     assert "Upload a release" not in client.get("/uploads/").content.decode()
     assert upload(client, GOOD).status_code == 403
     assert not Release.objects.exists()
 
 
 def test_a_steward_of_another_agency_cannot_upload_or_see_the_report(client, world):
-    client.login(username="sam", password=PASSWORD)
+    sign_in(client, "sam")
     upload(client, GOOD)
     release = Release.objects.get()
     client.logout()
-    client.login(username="cora", password=PASSWORD)
+    sign_in(client, "cora")
     assert upload(client, GOOD, "again.csv").status_code == 403  # no dataset of theirs
     assert client.get(f"/uploads/{release.id}/").status_code == 404
     assert client.post(f"/uploads/{release.id}/withdraw/", {"reason": "x"}).status_code == 404
 
 
 def test_steward_withdraws_a_release(client, world):
-    client.login(username="sam", password=PASSWORD)
+    sign_in(client, "sam")
     upload(client, GOOD)
     upload(client, GOOD.replace(b"12", b"13"), "second.csv")
     second = Release.objects.get(status="published")
@@ -93,7 +94,7 @@ def test_steward_withdraws_a_release(client, world):
 
 
 def test_upload_refuses_an_empty_file_clearly(client, world):
-    client.login(username="sam", password=PASSWORD)
+    sign_in(client, "sam")
     response = upload(client, b"", "empty.csv")
     assert response.status_code == 200  # the form itself says the file is empty
     assert "The submitted file is empty" in response.content.decode()

@@ -49,6 +49,6 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{path.name}: {len(done.created)} created, {len(done.updated)} updated, "
-                f"{done.unchanged} agreement(s) unchanged"
+                f"{done.unchanged} unchanged"
             )
         )

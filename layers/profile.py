@@ -1,0 +1,480 @@
+"""The area profile: for one area (any level, or a custom area) and one viewer, every
+indicator the viewer may see at that area's level, each with its latest released figure,
+its trend, its rank and decile among the partnership's areas of that level, the parent
+district's and the partnership's figures for comparison, a confidence interval where the
+indicator has a denominator, and whether the area differs significantly.
+
+Used by the API (`/api/v1/areas/{code}/profile/`), the map's side panel (one indicator,
+one area, one period) and the profile page and its exports. Every figure comes through
+layers.read (the protected tables for the granting policy); the rules (ranking, deciles,
+intervals, significance) are pure functions in layers.domain; a withheld figure is never
+an input to anything shown. One audit event per profile read (`profile.read`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from layers import queries
+from layers.domain.access import Decision, Use
+from layers.domain.comparison import (
+    Polarity,
+    Ranking,
+    Significance,
+    compare,
+    median_of,
+    per_area_mean,
+    rank_among,
+)
+from layers.domain.disclosure.cells import MARKERS, PublicReason, Released, Status
+from layers.domain.disclosure.overlay import sum_of_published
+from layers.domain.disclosure.policy import DisclosurePolicy
+from layers.domain.errors import NotFound, ParamError
+from layers.domain.intervals import Interval, percentage_interval, rate_interval
+from layers.domain.periods import PeriodError, parse_period
+from layers.geography import custom_area_code, custom_area_for
+from layers.models import Area, Dataset, GeographyLevel, Indicator, Period
+from layers.protection import PARTNERSHIP, PARTNERSHIP_CODE, published_levels
+from layers.read import (
+    CUSTOM,
+    AccessRefused,
+    Source,
+    decision_for,
+    indicator_named,
+    interval_parts,
+    level_named,
+    published_release,
+    record_read,
+    released_cells,
+    source_for,
+)
+
+ACTION = "profile.read"
+
+
+class Method:
+    """How a comparator figure was made (named in every response)."""
+
+    TOTAL_PER_AREA = "released_total_per_area"  # counts: the released total / areas
+    TOTAL_PRO_RATA = "released_total_pro_rata"  # counts, custom areas: per unit x members
+    RATIO_OF_SUMS = "ratio_of_summed_numerators_and_denominators"
+    MEDIAN_OF_SHOWN = "median_of_shown_area_figures"
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileArea:
+    """The area a profile is about. `unit_level` is the level its figures are read at
+    (its own level, or the base level of a custom area's members)."""
+
+    code: str
+    name: str
+    level: str
+    unit_level: GeographyLevel
+    members: tuple[str, ...] = ()
+    district_level: str | None = None
+    district_code: str | None = None
+
+    @property
+    def is_custom(self) -> bool:
+        return self.level == CUSTOM
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """One released figure: a value, or null with its marker ([c] withheld, [x] no data)."""
+
+    value: float | None
+    status: str
+    marker: str | None
+    rounded_to: int | None = None
+
+    @staticmethod
+    def of(cell: Released | None) -> Figure:
+        if cell is None:
+            return NO_DATA
+        return Figure(cell.value, cell.status.value, cell.marker, cell.rounded_to)
+
+    @staticmethod
+    def derived(value: float | None) -> Figure:
+        """A figure computed from released figures only (a mean or median)."""
+        return Figure(value, Status.SHOWN.value, None) if value is not None else NO_DATA
+
+    @property
+    def is_shown(self) -> bool:
+        return self.status == Status.SHOWN.value and self.value is not None
+
+
+NO_DATA = Figure(None, Status.NO_DATA.value, MARKERS[PublicReason.NOT_AVAILABLE])
+
+
+@dataclass(frozen=True, slots=True)
+class Comparator:
+    """The district's or the partnership's figure, made comparable with the area's."""
+
+    area_code: str
+    area_name: str
+    level: str
+    value: Figure
+    method: str
+    n_areas: int
+    significance: Significance
+    total: Figure | None = None  # counts: the released total itself
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorProfile:
+    indicator: Indicator
+    period: Period
+    value: Figure
+    interval: Interval | None
+    trend: list[tuple[Period, Figure]]
+    ranking: Ranking | None
+    n_ranked: int
+    district: Comparator | None
+    partnership: Comparator | None
+    decision: Decision
+    policy: DisclosurePolicy | None
+
+    def figures(self) -> Iterator[Figure]:
+        """Every released figure this entry carries (what the audit event counts)."""
+        yield from (f for _, f in self.trend)
+        for comparator in (self.district, self.partnership):
+            if comparator is not None and comparator.total is not None:
+                yield comparator.total
+
+
+@dataclass(slots=True)
+class Profile:
+    area: ProfileArea
+    use: Use
+    purpose: str | None
+    indicators: list[IndicatorProfile] = field(default_factory=list)
+
+    @property
+    def n_returned(self) -> int:
+        return sum(1 for i in self.indicators for _ in i.figures())
+
+    @property
+    def n_withheld(self) -> int:
+        return sum(
+            1 for i in self.indicators for f in i.figures() if f.status == Status.WITHHELD.value
+        )
+
+
+def find_area(user: Any, code: str, *, level: str | None = None) -> ProfileArea:
+    """The area a code names: a GSS code (`level` settles a code two levels share), or a
+    custom area of the viewer's agency or shared with the partnership. Unknown, or a
+    custom area the viewer may not see: NotFound."""
+    code = code.strip()
+    custom = custom_area_for(user, code)
+    if custom is not None:
+        members = tuple(sorted(custom.members.values_list("gss_code", flat=True)))
+        slug, districts = queries.district_map(custom.base_level)
+        tally: dict[str, int] = {}
+        for member in members:
+            if member in districts:
+                tally[districts[member]] = tally.get(districts[member], 0) + 1
+        district = min(tally, key=lambda d: (-tally[d], d)) if tally else None
+        return ProfileArea(
+            code=custom_area_code(custom),
+            name=custom.name,
+            level=CUSTOM,
+            unit_level=custom.base_level,
+            members=members,
+            district_level=slug if district else None,
+            district_code=district,
+        )
+    if level == CUSTOM:
+        raise NotFound(f"no custom area {code!r} that you may see", parameter="code")
+    areas = Area.objects.filter(gss_code=code).select_related("level")
+    if level:
+        areas = areas.filter(level=level_named(level))
+    found = list(areas.order_by("level__slug")[:10])
+    if not found:
+        raise NotFound(f"no area with code {code!r}", parameter="code")
+    if len(found) > 1:
+        raise ParamError(
+            f"{code} is an area of several levels ({', '.join(a.level.slug for a in found)}): "
+            "say which with ?level=",
+            parameter="level",
+        )
+    area = found[0]
+    slug, districts = queries.district_map(area.level)
+    return ProfileArea(
+        code=area.gss_code,
+        name=area.name,
+        level=area.level.slug,
+        unit_level=area.level,
+        district_level=slug if code in districts else None,
+        district_code=districts.get(code),
+    )
+
+
+def _offered(indicator: Indicator, area: ProfileArea, releases: dict[int, Any]) -> bool:
+    """Is the indicator published at the area's level at all (before any agreement)?"""
+    dataset = indicator.dataset
+    if area.is_custom:
+        summable_count = indicator.is_summable and indicator.measure == Indicator.Measure.COUNT
+        return summable_count and dataset.level_id == area.unit_level.id
+    if dataset.id not in releases:
+        releases[dataset.id] = published_release(dataset)
+    levels = published_levels(indicator, dataset.level, releases[dataset.id])
+    return area.level in {lv.slug for lv in levels}
+
+
+def _candidates(area: ProfileArea, only: list[str] | None) -> list[Indicator]:
+    if only:
+        chosen = [indicator_named(slug) for slug in dict.fromkeys(only)]
+        releases: dict[int, Any] = {}
+        for indicator in chosen:
+            if not _offered(indicator, area, releases):
+                raise ParamError(
+                    f"{indicator.slug} is not published for areas of level {area.level}",
+                    parameter="indicator",
+                )
+        return chosen
+    found: dict[int, Any] = {}
+    indicators = Indicator.objects.select_related("dataset", "dataset__level", "dataset__owner")
+    return [i for i in indicators.order_by("dataset__slug", "slug") if _offered(i, area, found)]
+
+
+def _chosen_period(source: Source, text: str | None) -> Period:
+    if not text:
+        return source.periods[-1]
+    try:
+        code = parse_period(text).code
+    except PeriodError as error:
+        raise ParamError(f"period {text!r}: {error}", parameter="period") from None
+    for period in source.periods:
+        if period.code == code:
+            return period
+    raise ParamError(
+        f"{source.indicator.slug} has no values for period {code!r} "
+        f"(latest: {source.periods[-1].code})",
+        parameter="period",
+    )
+
+
+def area_profile(
+    user: Any,
+    area: ProfileArea,
+    *,
+    use: Use,
+    purpose: str | None,
+    indicators: list[str] | None = None,
+    period: str | None = None,
+) -> Profile:
+    """The profile of `area` for this viewer (see the module docstring).
+
+    Access is decided per dataset at the area's level: an indicator without an agreement
+    is simply absent, and the refusal is named in the read's one audit event. When
+    `indicators` are asked for and none is granted, the read is refused (AccessRefused,
+    audited as `access.refused`). `period` (with `indicators`) picks the period; by
+    default each indicator's latest.
+    """
+    if period and not indicators:
+        raise ParamError(
+            "period needs indicator: periods differ between indicators", parameter="period"
+        )
+    candidates = _candidates(area, indicators)
+    decisions: dict[int, Decision] = {}
+    refused: dict[str, str] = {}
+    sources: list[Source] = []
+    for indicator in candidates:
+        dataset: Dataset = indicator.dataset
+        if dataset.id not in decisions:
+            decisions[dataset.id] = decision_for(
+                user, dataset, area.unit_level, use=use, purpose=purpose
+            )
+        decision = decisions[dataset.id]
+        if not decision.allowed:
+            refused[dataset.slug] = decision.reason.value
+            continue
+        source = source_for(indicator, decision, published_release(dataset))
+        if source is not None:
+            sources.append(source)
+
+    granted = [d for d in decisions.values() if d.allowed]
+    if indicators and not granted and refused:
+        first = next(d for d in decisions.values() if not d.allowed)
+        record_read(
+            action="access.refused",
+            user=user,
+            level=area.level,
+            use=use,
+            purpose=purpose,
+            granted=[],
+            refused=refused,
+            dataset_id=next(iter(decisions)),
+            n_returned=0,
+            n_withheld=0,
+            detail={"read": ACTION, "area": area.code, "indicators": indicators},
+        )
+        raise AccessRefused(first)
+
+    profile = Profile(area=area, use=use, purpose=purpose)
+    context = _Context(area)
+    for source in sources:
+        profile.indicators.append(_indicator_profile(source, area, context, period))
+    record_read(
+        action=ACTION,
+        user=user,
+        level=area.level,
+        use=use,
+        purpose=purpose,
+        granted=granted,
+        refused=refused,
+        dataset_id=sources[0].indicator.dataset_id if len(decisions) == 1 and sources else None,
+        n_returned=profile.n_returned,
+        n_withheld=profile.n_withheld,
+        detail={
+            "area": area.code,
+            "indicators": [i.indicator.slug for i in profile.indicators],
+            "periods": sorted({i.period.code for i in profile.indicators}),
+        },
+    )
+    return profile
+
+
+class _Context:
+    """Geography a profile needs for every indicator, looked up once per profile."""
+
+    def __init__(self, area: ProfileArea) -> None:
+        self.area = area
+        self._districts: dict[str, tuple[str | None, dict[str, str]]] = {}
+
+    def districts(self, level: GeographyLevel) -> tuple[str | None, dict[str, str]]:
+        if level.slug not in self._districts:
+            self._districts[level.slug] = queries.district_map(level)
+        return self._districts[level.slug]
+
+
+def _indicator_profile(
+    source: Source, area: ProfileArea, context: _Context, period_text: str | None
+) -> IndicatorProfile:
+    indicator = source.indicator
+    chosen = _chosen_period(source, period_text)
+    trend_periods = [p for p in source.periods if p.kind == chosen.kind]
+    own = area.unit_level.slug
+    is_count = indicator.measure == Indicator.Measure.COUNT and indicator.is_summable
+
+    # The latest period: the whole level (ranks and medians), the district, the
+    # partnership. Earlier periods: the area's own cells only.
+    latest_wanted: dict[str, Any] = {own: None, PARTNERSHIP: [PARTNERSHIP_CODE]}
+    if area.district_level and area.district_code:
+        latest_wanted[area.district_level] = [area.district_code]
+    cells = released_cells(source, [chosen], latest_wanted)[chosen.code]
+    area_codes = list(area.members) if area.is_custom else [area.code]
+    earlier = [p for p in trend_periods if p.id != chosen.id]
+    history = released_cells(source, earlier, {own: area_codes}) if earlier else {}
+    history[chosen.code] = cells
+
+    def area_cell(levels: dict[str, dict[str, Released]]) -> Released | None:
+        units = levels.get(own, {})
+        if area.is_custom:
+            return sum_of_published(units, {area.code: list(area.members)})[area.code]
+        return units.get(area.code)
+
+    trend = [(p, Figure.of(area_cell(history.get(p.code, {})))) for p in trend_periods]
+    value = Figure.of(area_cell(cells))
+    level_cells = cells.get(own, {})
+    shown = {c: r.value for c, r in level_cells.items() if r.status is Status.SHOWN}
+
+    ranking = None
+    if not area.is_custom and value.is_shown and area.code in shown:
+        ranking = rank_among(
+            float(shown[area.code]), [float(v) for v in shown.values() if v is not None]
+        )
+
+    interval = None
+    polarity = Polarity(indicator.polarity)
+    _, district_of = context.districts(area.unit_level)
+    in_district = [c for c, d in district_of.items() if d == area.district_code]
+    ratio = indicator.measure in (Indicator.Measure.RATE, Indicator.Measure.PERCENTAGE)
+    if ratio and value.is_shown and value.value is not None and not area.is_custom:
+        # Only a shown figure's parts are read out, to compute its interval.
+        parts = interval_parts(source, chosen, {own: [area.code]})
+        if (own, area.code) in parts:
+            interval = _interval(indicator, value.value, *parts[(own, area.code)])
+
+    def comparator(level: str | None, code: str | None, codes: list[str]) -> Comparator | None:
+        if not level or not code:
+            return None
+        name = "Partnership" if level == PARTNERSHIP else queries.area_name(level, code)
+        cell = cells.get(level, {}).get(code)
+        with_data = [
+            c for c in codes if c in level_cells and level_cells[c].status is not Status.NO_DATA
+        ]
+        if is_count:
+            total = Figure.of(cell)
+            n = len(with_data)
+            per = total.value if total.is_shown else None
+            members = len(area.members) if area.is_custom else 1
+            mean = per_area_mean(per, n) if per is not None else None
+            return Comparator(
+                area_code=code,
+                area_name=name,
+                level=level,
+                value=Figure.derived(mean * members if mean is not None else None),
+                method=Method.TOTAL_PRO_RATA if area.is_custom else Method.TOTAL_PER_AREA,
+                n_areas=n,
+                significance=Significance.NOT_COMPARED,
+                total=total,
+            )
+        if ratio and cell is not None:
+            figure = Figure.of(cell)
+            return Comparator(
+                area_code=code,
+                area_name=name,
+                level=level,
+                value=figure,
+                method=Method.RATIO_OF_SUMS,
+                n_areas=len(with_data),
+                significance=compare(interval, figure.value if figure.is_shown else None, polarity),
+            )
+        values = [float(shown[c]) for c in codes if shown.get(c) is not None]
+        median = median_of(values)
+        return Comparator(
+            area_code=code,
+            area_name=name,
+            level=level,
+            value=Figure.derived(median),
+            method=Method.MEDIAN_OF_SHOWN,
+            n_areas=len(values),
+            significance=compare(interval, median, polarity),
+        )
+
+    district = comparator(area.district_level, area.district_code, in_district)
+    partnership = comparator(PARTNERSHIP, PARTNERSHIP_CODE, list(level_cells))
+    return IndicatorProfile(
+        indicator=indicator,
+        period=chosen,
+        value=value,
+        interval=interval,
+        trend=trend,
+        ranking=ranking,
+        n_ranked=len(shown) if not area.is_custom else 0,
+        district=district,
+        partnership=partnership,
+        decision=source.decision,
+        policy=source.policy,
+    )
+
+
+def _interval(
+    indicator: Indicator, value: float, numerator: float, denominator: float
+) -> Interval | None:
+    """The interval of a shown rate or percentage, when its stored parts agree with the
+    released figure (a file may carry a value on another scale than its parts)."""
+    if denominator <= 0 or not numerator >= 0:
+        return None
+    per = 100.0 if indicator.measure == Indicator.Measure.PERCENTAGE else indicator.multiplier
+    if abs(numerator / denominator * per - value) > max(1e-6, abs(value) * 1e-3):
+        return None
+    if indicator.measure == Indicator.Measure.PERCENTAGE:
+        if numerator > denominator:
+            return None
+        return percentage_interval(numerator, denominator)
+    return rate_interval(numerator, denominator, per=per)
