@@ -1,5 +1,5 @@
 """Choropleth rules for the map (pure): class breaks, change between two periods, and
-rank and decile within the partnership.
+rank and decile within the partnership (the area profile's convention).
 
 Every rule here works on RELEASED figures only (after disclosure control): a withheld
 or missing figure is never classified, ranked or differenced. Breaks come from
@@ -39,12 +39,6 @@ class Method(StrEnum):
 class ChangeKind(StrEnum):
     ABSOLUTE = "absolute"
     PERCENT = "percent"
-
-
-class Polarity(StrEnum):
-    HIGHER_IS_BETTER = "higher_is_better"
-    LOWER_IS_BETTER = "lower_is_better"
-    NEUTRAL = "neutral"
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,31 +194,32 @@ def change_between(
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """An area's rank (1 = worst by the indicator's polarity; highest when neutral)
-    and decile (1 = the worst tenth) among the shown values, with how many were ranked."""
+    """An area's rank (1 = the highest figure) and decile (1 = the tenth of areas with
+    the highest figures) among the shown values, and how many were ranked."""
 
     rank: int
     decile: int
     of: int
 
 
-def standings(values: Sequence[float | None], *, polarity: str) -> list[Standing | None]:
-    """Competition ranking ("1224") of the shown values, worst first.
+def standings(values: Sequence[float | None]) -> list[Standing | None]:
+    """Rank and decile of every shown value at once, by the convention of
+    `layers.domain.comparison.rank_among` (the area profile's): highest first, ties
+    sharing the best rank ("1224"), decile = ceil(10 x rank / n). That function ranks one
+    value; this one ranks a whole level in one sort (35,000 LSOAs at national scale).
 
-    Worst is the highest value unless higher is better (then the lowest), so rank 1 is
-    the area most in need whichever way the indicator runs (IMD rank 1 = most deprived,
-    most crime = rank 1). Withheld and missing values are not ranked, and do not count
-    in `of`, so a rank says nothing about them.
+    Withheld and missing values are not ranked and do not count in `of`, so a rank says
+    nothing about them.
     """
     shown = [(float(v), i) for i, v in enumerate(values) if v is not None and not math.isnan(v)]
-    worst_first = sorted(shown, reverse=polarity != Polarity.HIGHER_IS_BETTER.value)
-    n = len(worst_first)
+    highest_first = sorted(shown, reverse=True)
+    n = len(highest_first)
     out: list[Standing | None] = [None] * len(values)
     rank = 0
     previous: float | None = None
-    for position, (value, index) in enumerate(worst_first, start=1):
+    for position, (value, index) in enumerate(highest_first, start=1):
         if value != previous:
             rank = position
             previous = value
-        out[index] = Standing(rank=rank, decile=(rank - 1) * 10 // n + 1, of=n)
+        out[index] = Standing(rank=rank, decile=math.ceil(10 * rank / n), of=n)
     return out

@@ -23,6 +23,7 @@ from django.utils.http import urlencode
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
+from api.v1.profile import profile_json
 from api.v1.values import NOTES, row_json, safe_cell, table_meta
 from layers import audit
 from layers.agreements import version_named
@@ -38,8 +39,9 @@ from layers.domain.choropleth import (
     classify,
     standings,
 )
-from layers.domain.errors import DomainError, ParamError
+from layers.domain.errors import DomainError, NotFound, ParamError
 from layers.geography import extents_of, search_areas
+from layers.profile import area_profile, find_area
 from layers.read import AccessRefused, ReleasedTable, read_values
 from layers.tiles import loaded_levels
 from portal.problems import problem, problem_for
@@ -119,7 +121,6 @@ def index(request: HttpRequest) -> HttpResponse:
             "area": reverse("map-area"),
             "csv": reverse("map-export-csv"),
             "png": reverse("map-export-png"),
-            "profile": "/profiles/{level}/{code}/",
             "areaGeometry": reverse("api-area", kwargs={"code": "CODE"}),
         },
         "workerUrl": settings.STATIC_URL.rstrip("/")
@@ -265,10 +266,9 @@ def map_payload(request: HttpRequest, query: dict[str, Any], *, use: Use) -> dic
     breaks over the shown figures and each area's class, rank and decile."""
     table = _read(request, query, use=use, period=query["period"])
     meta = table_meta(table)
-    polarity = table.indicator.polarity
     if query["mode"] == "value":
         rows = [row_json(r) for r in table.rows]
-        ranks = standings([r.value for r in table.rows], polarity=polarity)
+        ranks = standings([r.value for r in table.rows])
         for row, standing in zip(rows, ranks, strict=True):
             row.update(
                 rank=standing.rank if standing else None,
@@ -370,7 +370,7 @@ def search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def area(request: HttpRequest) -> HttpResponse:
-    """GET /map/area/: the side panel's figures for one area (see map_area_payload)."""
+    """GET /map/area/: the side panel's figures for one area (see area_payload)."""
     if (refused := _signed_in(request)) is not None:
         return refused
     try:
@@ -385,7 +385,25 @@ def area(request: HttpRequest) -> HttpResponse:
 
 
 def area_payload(request: HttpRequest) -> dict[str, Any]:
-    raise ParamError("not yet", parameter="code")
+    """One area's figures for the chosen indicator and period from the area profile
+    (layers.profile, read for use `map`): value and interval, rank and decile in the
+    partnership, the district's and the partnership's figures, and the trend."""
+    level = _required(request, "level")
+    area = find_area(request.user, _required(request, "code"), level=level)
+    profile = area_profile(
+        request.user,
+        area,
+        use=Use.MAP,
+        purpose=_purpose(request),
+        indicators=[_required(request, "indicator")],
+        period=(request.GET.get("period") or "").strip() or None,
+    )
+    if not profile.indicators:
+        raise NotFound("no published figures for this indicator yet", parameter="indicator")
+    return {
+        **profile_json(profile),
+        "profile_url": reverse("map") + f"profiles/{area.level}/{area.code}/",
+    }
 
 
 def _export(request: HttpRequest, fmt: str) -> dict[str, Any] | HttpResponse:

@@ -538,13 +538,17 @@
           panel.dataset.status = "error";
           return;
         }
-        renderPanel(res.body, body);
+        renderPanel(res.body, body, code);
         panel.dataset.status = "ready";
       });
   }
 
-  function renderPanel(data, body) {
-    window.CommonGroundPanel.render(data, body, { el: el, fmt: fmt, periodLabel: periodLabel, levelName: levelName, profileUrl: config.urls.profile });
+  function renderPanel(data, body, code) {
+    $("panel-title").textContent = data.area.name;
+    window.CommonGroundPanel.render(data, body, {
+      el: el, fmt: fmt, periodLabel: periodLabel, levelName: levelName,
+      row: current && current.byCode ? current.byCode[code] : null, payload: current,
+    });
   }
 
   $("panel-close").addEventListener("click", closePanel);
@@ -595,11 +599,7 @@
     });
   }
 
-  function rankMeaning(payload) {
-    if (payload.indicator.polarity === "higher_is_better") return "lowest value (worst)";
-    if (payload.indicator.polarity === "lower_is_better") return "highest value (worst)";
-    return "highest value";
-  }
+  function rankMeaning() { return "the highest figure; decile 1 = the highest tenth"; }
 
   document.querySelectorAll("#values-table th button").forEach(function (b) {
     b.addEventListener("click", function () {

@@ -101,15 +101,8 @@ def test_map_values_are_the_apis_figures_with_classes_ranks_and_citation(demo):
             assert 1 <= row["rank"] <= len(shown) and 1 <= row["decile"] <= 10
         else:
             assert row["value"] is None and row["class"] is None and row["rank"] is None
-    worst = min(shown, key=lambda r: r["rank"])
-    assert worst["value"] == max(r["value"] for r in shown)  # more crime is worse
-
-
-def test_map_values_rank_higher_is_better_indicators_lowest_first(demo):
-    body = signed_in("ana").get("/map/values/", {"indicator": "imd-rank", "level": "lsoa11"})
-    rows = body.json()["values"]
-    first = next(r for r in rows if r["rank"] == 1)
-    assert first["value"] == min(r["value"] for r in rows)  # IMD rank 1 = most deprived
+    first = min(shown, key=lambda r: r["rank"])
+    assert first["value"] == max(r["value"] for r in shown)  # rank 1 = the highest figure
 
 
 @pytest.mark.parametrize("method", ["quantiles", "jenks", "equal_interval"])
@@ -270,3 +263,33 @@ def test_map_search_finds_wards_and_districts_by_name_and_areas_by_code(demo):
     by_code = client.get("/map/search/", {"q": "E01010568"}).json()["results"][0]
     assert by_code["gss_code"] == "E01010568" and "Bradford" in by_code["within"]
     assert "value" not in json.dumps(by_code)
+
+
+def test_map_area_panel_figures_agree_with_the_values_and_come_from_the_profile(demo):
+    client = signed_in("ana")
+    query = {"indicator": "all-crime", "level": "lsoa11", "period": "2025-12"}
+    rows = client.get("/map/values/", query).json()["values"]
+    shown = next(r for r in rows if r["status"] == "shown" and r["rank"] > 10)
+    body = client.get("/map/area/", {**query, "code": shown["area_code"]}).json()
+    item = body["indicators"][0]
+    assert body["area"]["code"] == shown["area_code"] and body["use"] == "map"
+    assert item["value"]["value"] == shown["value"]
+    assert (item["rank"]["rank"], item["rank"]["decile"]) == (shown["rank"], shown["decile"])
+    assert item["district"]["level"] == "lad19" and item["partnership"]["area_code"] == "ALL"
+    assert [t["period"] for t in item["trend"]][-1] == "2025-12"
+    assert body["profile_url"] == f"/profiles/lsoa11/{shown['area_code']}/"
+    withheld = next(r for r in rows if r["status"] == "withheld")
+    hidden = client.get("/map/area/", {**query, "code": withheld["area_code"]}).json()
+    figure = hidden["indicators"][0]["value"]
+    assert (figure["value"], figure["marker"]) == (None, "[c]")
+    assert hidden["indicators"][0]["rank"] is None
+    assert AuditEvent.objects.filter(action="profile.read", username="ana", use="map").count() == 2
+
+
+def test_map_area_panel_is_refused_without_an_agreement(demo):
+    response = signed_in("fred").get(
+        "/map/area/",
+        {"indicator": "assault-attendances", "level": "msoa11", "code": "E02002183"},
+    )
+    assert response.status_code == 403
+    assert "indicators" not in response.json()

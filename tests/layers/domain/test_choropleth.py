@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
 
@@ -13,6 +11,7 @@ from layers.domain.choropleth import (
     classify,
     standings,
 )
+from layers.domain.comparison import rank_among
 
 
 @pytest.mark.parametrize("method", list(Method))
@@ -36,7 +35,7 @@ def test_classify_puts_every_shown_value_in_a_band_that_contains_it(method, k):
 def test_classify_quantiles_gives_classes_of_about_equal_size():
     classes = classify([float(v) for v in range(100)], method=Method.QUANTILES, k=4)
     assert [b.count for b in classes.bands] == [25, 25, 25, 25]
-    assert [(b.lower, b.upper) for b in classes.bands][0] == (0.0, 24.0)
+    assert (classes.bands[0].lower, classes.bands[0].upper) == (0.0, 24.0)
 
 
 def test_classify_equal_interval_cuts_the_range_evenly():
@@ -111,18 +110,30 @@ def test_change_between_in_percent_and_from_zero():
     assert (zero.status, zero.value, zero.marker) == ("no_data", None, "[z]")
 
 
-def test_standings_rank_worst_first_by_polarity_with_ties_and_skip_withheld():
+def test_standings_rank_highest_first_with_ties_and_skip_withheld():
     values = [5.0, None, 9.0, 9.0, 1.0]
-    lower_better = standings(values, polarity="lower_is_better")
-    assert [s.rank if s else None for s in lower_better] == [3, None, 1, 1, 4]
-    assert lower_better[0].of == 4
-    higher_better = standings(values, polarity="higher_is_better")
-    assert [s.rank if s else None for s in higher_better] == [2, None, 3, 3, 1]
+    found = standings(values)
+    assert [s.rank if s else None for s in found] == [3, None, 1, 1, 4]
+    assert found[0].of == 4 and found[1] is None
+
+
+def test_standings_agree_with_the_profiles_rank_among():
+    values = [float(v) for v in np.random.default_rng(3).poisson(6, 137)] + [None, None]
+    shown = [v for v in values if v is not None]
+    for value, standing in zip(values, standings(values), strict=True):
+        if value is None:
+            assert standing is None
+        else:
+            expected = rank_among(value, shown)
+            assert (standing.rank, standing.decile, standing.of) == (
+                expected.rank,
+                expected.decile,
+                expected.of,
+            )
 
 
 def test_standings_deciles_run_from_1_to_10():
-    found = standings([float(v) for v in range(100)], polarity="neutral")
+    found = standings([float(v) for v in range(100)])
     assert found[99].rank == 1 and found[99].decile == 1
     assert found[0].rank == 100 and found[0].decile == 10
     assert sorted({s.decile for s in found}) == list(range(1, 11))
-    assert all(not math.isnan(s.rank) for s in found)

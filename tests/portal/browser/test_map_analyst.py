@@ -301,3 +301,53 @@ def test_map_downloads_csv_and_png_of_what_is_on_screen(open_as, artifacts):
     (artifacts / "map-export-all-crime-ward13.png").write_bytes(png)
     assert "audit" in page.inner_text("#download-status")
     assert json.loads(page.text_content("#map-config"))["user"] == "ana"
+
+
+POINT_IN = """code => {
+    const map = window.commonGroundMap, c = map.getCanvas();
+    for (let y = 20; y < c.clientHeight - 20; y += 5)
+    for (let x = 20; x < c.clientWidth - 20; x += 5) {
+      const f = map.queryRenderedFeatures([x, y], {layers: ['areas-fill']})[0];
+      if (f && f.id === code) {
+        const r = c.getBoundingClientRect();
+        return [r.left + x, r.top + y];
+      }
+    }
+    return null; }"""
+
+
+def test_clicking_an_area_opens_the_panel_with_its_figures(open_as, artifacts):
+    page = open_as("ana", "/?indicator=all-crime&level=ward13&period=2025-12", "community_safety")
+    rows = values_json(page, "indicator=all-crime&level=ward13&period=2025-12")["body"]["values"]
+    shown = sorted((r for r in rows if r["status"] == "shown"), key=lambda r: r["rank"])
+    target = next(r for r in shown if page.evaluate(POINT_IN, r["area_code"]))
+    x, y = page.evaluate(POINT_IN, target["area_code"])
+    page.mouse.move(x, y)
+    page.wait_for_selector("#map-tooltip:not([hidden])")
+    tooltip = page.inner_text("#map-tooltip")
+    assert target["area_name"] in tooltip and target["area_code"] in tooltip
+    assert f"{target['value']:,.0f}" in tooltip
+    page.mouse.click(x, y)
+    page.wait_for_selector("#area-panel[data-status=ready]")
+    assert page.get_attribute("#area-panel", "data-area") == target["area_code"]
+    assert page.inner_text("#panel-title") == target["area_name"]
+    assert page.inner_text("#panel-value") == f"{target['value']:,.0f}"
+    assert page.inner_text("#panel-rank") == f"{target['rank']} of {len(shown)}"
+    assert page.inner_text("#panel-decile") == str(target["decile"])
+    area = page.evaluate(
+        "c => fetch('/map/area/?indicator=all-crime&level=ward13&period=2025-12&code=' + c)"
+        ".then(r => r.json())",
+        target["area_code"],
+    )["indicators"][0]
+    district = page.inner_text("#panel-row-district")
+    assert "Bradford" in district or "Leicester" in district
+    figure = area["district"]["value"]["value"]
+    # as the page writes figures: whole above 100, else one decimal place
+    assert (f"{figure:,.0f}" if figure >= 100 else f"{figure:,.1f}") in district
+    assert page.is_visible(".area-panel svg.trend")
+    link = page.get_attribute(".profile-link", "href")
+    assert link == f"/profiles/ward13/{target['area_code']}/"
+    assert f"area={target['area_code']}" in page.url
+    page.screenshot(path=str(artifacts / "map-area-panel.png"))
+    page.press("#panel-title", "Escape")
+    assert page.is_hidden("#area-panel")
