@@ -16,6 +16,13 @@ from tests.portal.browser.conftest import ARGS, CHROMIUM
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 READY = "#map[data-status=ready]"
+# Installed before any page script runs; the browser fires this for each CSP refusal.
+LISTEN = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => {
+    window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
+});
+"""
 
 
 @pytest.fixture
@@ -43,6 +50,9 @@ def open_as(chromium, demo_server, demo):
         page.base_url = demo_server
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.requests = []
+        page.on("request", lambda r: page.requests.append(r.url))
+        page.add_init_script(LISTEN)
         page.goto(demo_server + "/login/?" + urlencode({"next": url}))
         page.fill("#id_username", username)
         page.fill("#id_password", demo["password"])
@@ -351,3 +361,28 @@ def test_clicking_an_area_opens_the_panel_with_its_figures(open_as, artifacts):
     page.screenshot(path=str(artifacts / "map-area-panel.png"))
     page.press("#panel-title", "Escape")
     assert page.is_hidden("#area-panel")
+
+
+def test_map_runs_under_the_content_security_policy_with_nothing_from_elsewhere(open_as):
+    page = open_as("ana", "/?indicator=all-crime&level=lsoa11", "community_safety")
+    csp = page.evaluate("() => fetch('/').then(r => r.headers.get('content-security-policy'))")
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    page.click("#districts button:has-text('All')")
+    page.wait_for_function(
+        "() => !window.commonGroundMap.isMoving() && window.commonGroundMap.areTilesLoaded()"
+    )
+    page.wait_for_timeout(300)
+    drawn = page.evaluate(
+        """() => new Set(window.commonGroundMap.queryRenderedFeatures({layers: ['areas-fill']})
+        .map(f => f.properties.gss_code)).size"""
+    )
+    assert drawn == 502  # every Leicester and Bradford LSOA
+    page.click("#tab-table")
+    page.click("#values-table tbody tr:first-child th button")  # back to the map, panel open
+    page.wait_for_selector("#area-panel[data-status=ready]")
+    with page.expect_download():
+        page.click("#download-png")
+    assert page.evaluate("window.__cspViolations") == []
+    assert all(u.startswith((page.base_url, "blob:", "data:")) for u in page.requests)
+    assert any("/tiles/lsoa11/" in u for u in page.requests)
+    assert not page.errors
