@@ -62,7 +62,7 @@ def serve(port: int) -> subprocess.Popen[bytes]:
     )
     for _ in range(120):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)  # noqa: S310
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/login/", timeout=2)
             return server
         except OSError:
             time.sleep(0.5)
@@ -117,7 +117,8 @@ def main() -> None:
                 m.fitBounds(lv.bbox_4326, {padding: 20, duration: 0}); }"""
             )
             page.wait_for_function(
-                "() => window.commonGroundMap.areTilesLoaded() && !window.commonGroundMap.isMoving()"
+                "() => window.commonGroundMap.areTilesLoaded()"
+                " && !window.commonGroundMap.isMoving()"
             )
             page.wait_for_timeout(500)
             n_areas = page.evaluate(
