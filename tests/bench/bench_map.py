@@ -141,6 +141,8 @@ def main() -> None:
                 )
                 wall = (time.perf_counter() - before) * 1000
                 draw = float(page.get_attribute("#map", "data-draw-ms") or "nan")
+                fetch = float(page.get_attribute("#map", "data-fetch-ms") or "nan")
+                apply = float(page.get_attribute("#map", "data-apply-ms") or "nan")
                 timing = page.evaluate(
                     """() => performance.getEntriesByType('resource')
                     .filter(e => e.name.includes('/map/values/'))
@@ -158,7 +160,8 @@ def main() -> None:
                 results["again" if indicator in seen else "first"].append(row)
                 seen.add(indicator)
                 print(
-                    f"  -> {indicator:<22} draw {draw:7.0f} ms  (values request "
+                    f"  -> {indicator:<22} draw {draw:7.0f} ms = fetch {fetch:5.0f} + join "
+                    f"{apply:5.0f} + paint {draw - fetch - apply:5.0f}  (values request "
                     f"{timing[0]:6.0f} ms, {timing[1] / 1024:6.0f} KiB gzip / "
                     f"{timing[2] / 1024:6.0f} KiB)  tile requests {len(tiles)}"
                 )
