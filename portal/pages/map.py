@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -54,21 +55,18 @@ THEME_NAMES = {
     "other": "Population and other",
 }
 MODES = ("value", "change")
+MAX_SHORTCUTS = 6
 
 
 def _purpose(request: HttpRequest) -> str | None:
     return request.session.get("purpose") or None
 
 
-@login_required
-def index(request: HttpRequest) -> HttpResponse:
-    purpose = _purpose(request)
-    if purpose is None:
-        return redirect(f"{reverse('purpose')}?{urlencode({'next': request.get_full_path()})}")
-    levels = loaded_levels()
-    loaded = {lv.slug for lv in levels}
+def _themes(user: Any, purpose: str, loaded: set[str]) -> list[dict[str, Any]]:
+    """The pickers' choices: theme -> dataset -> indicator, each indicator with the levels
+    (with boundaries loaded) and periods the user's agreements allow for use `map`."""
     themes: dict[str, list[dict[str, Any]]] = {}
-    for entry in catalogue_for(request.user, use=Use.MAP, purpose=purpose):
+    for entry in catalogue_for(user, use=Use.MAP, purpose=purpose):
         dataset = entry["dataset"]
         indicators = [
             {
@@ -83,33 +81,43 @@ def index(request: HttpRequest) -> HttpResponse:
             for e in entry["indicators"]
         ]
         indicators = [i for i in indicators if i["levels"] and i["periods"]]
-        if not indicators:
-            continue
-        themes.setdefault(dataset.theme, []).append(
-            {
-                "slug": dataset.slug,
-                "title": dataset.title,
-                "owner": dataset.owner.name,
-                "simulated": dataset.is_simulated,
-                "can_export": entry["can_export"],
-                "agreements": sorted(
-                    {p.agreement_ref or "own agency" for p in entry["permissions"]}
-                ),
-                "indicators": indicators,
-            }
-        )
-    districts = [lv.slug for lv in levels if lv.kind == "lad"]
+        if indicators:
+            themes.setdefault(dataset.theme, []).append(
+                {
+                    "slug": dataset.slug,
+                    "title": dataset.title,
+                    "owner": dataset.owner.name,
+                    "simulated": dataset.is_simulated,
+                    "can_export": entry["can_export"],
+                    "agreements": sorted(
+                        {p.agreement_ref or "own agency" for p in entry["permissions"]}
+                    ),
+                    "indicators": indicators,
+                }
+            )
+    return [
+        {"slug": slug, "name": THEME_NAMES.get(slug, slug.title()), "datasets": datasets}
+        for slug, datasets in sorted(themes.items(), key=lambda kv: THEME_NAMES.get(kv[0], ""))
+    ]
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    purpose = _purpose(request)
+    if purpose is None:
+        return redirect(f"{reverse('purpose')}?{urlencode({'next': request.get_full_path()})}")
+    levels = loaded_levels()
+    themes = _themes(request.user, purpose, {lv.slug for lv in levels})
+    # Shortcuts to each district, for a partnership of a few districts that may lie far
+    # apart (two cities); a larger one has the search.
+    districts = [lv for lv in levels if lv.kind == "lad" and lv.n_areas <= MAX_SHORTCUTS]
     config = {
         "levels": [asdict(lv) for lv in levels],
-        # Shortcuts to each district: a partnership may span districts far apart.
         "districts": [
             {"code": code, "name": name, "bbox_4326": box}
-            for code, name, box in (extents_of(districts[-1]) if districts else [])
-        ][:12],
-        "themes": [
-            {"slug": slug, "name": THEME_NAMES.get(slug, slug.title()), "datasets": datasets}
-            for slug, datasets in sorted(themes.items(), key=lambda kv: THEME_NAMES.get(kv[0], ""))
+            for code, name, box in (extents_of(districts[-1].slug) if districts else [])
         ],
+        "themes": themes,
         "purpose": purpose,
         "user": request.user.get_username(),
         "tileUrl": reverse("tile", kwargs={"level": "LEVEL", "z": 0, "x": 0, "y": 0})
@@ -123,8 +131,8 @@ def index(request: HttpRequest) -> HttpResponse:
             "png": reverse("map-export-png"),
             "areaGeometry": reverse("api-area", kwargs={"code": "CODE"}),
         },
-        "workerUrl": settings.STATIC_URL.rstrip("/")
-        + "/vendor/maplibre-gl/maplibre-gl-csp-worker.js",
+        # MapLibre's CSP build: its worker comes from our origin, not from a blob: URL.
+        "workerUrl": static("vendor/maplibre-gl/maplibre-gl-csp-worker.js"),
         "basemap": (
             {"tiles": settings.MAP_BASEMAP_TILES, "attribution": settings.MAP_BASEMAP_ATTRIBUTION}
             if settings.MAP_BASEMAP_TILES
@@ -135,7 +143,7 @@ def index(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/map.html",
-        {"config": config, "has_data": bool(themes), "levels": levels},
+        {"config": config},
     )
 
 
@@ -196,6 +204,7 @@ def _citation(table: ReleasedTable) -> dict[str, Any]:
     decision = table.decision
     dataset = table.indicator.dataset
     cited: dict[str, Any] = {
+        "dataset_id": dataset.id,
         "dataset_title": dataset.title,
         "owner": dataset.owner.name,
         "source": dataset.source,
@@ -423,7 +432,7 @@ def _export(request: HttpRequest, fmt: str) -> dict[str, Any] | HttpResponse:
         action=f"export.{fmt}",
         outcome=payload["access"],
         user=request.user,
-        dataset_id=None,
+        dataset_id=payload["citation"]["dataset_id"],
         level=query["level"],
         agreement_ref=agreement.get("reference"),
         agreement_version=agreement.get("version"),

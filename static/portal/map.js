@@ -436,7 +436,8 @@
         legend(current, applyStates(current));
         sourceText(current);
         title(current);
-        renderTable();
+        tableStale = true;
+        if (state.view === "table") renderTable();
         $("download-csv").disabled = false;
         $("download-png").disabled = false;
         $("announce").textContent = current.indicator.name + ", " + describe(current) + ": " +
@@ -567,7 +568,11 @@
 
   // ---------------------------------------------------------------- table view -------
 
+  // Drawn only when shown: thousands of rows would slow every switch at national scale.
+  var tableStale = true;
+
   function renderTable() {
+    tableStale = false;
     var tbody = document.querySelector("#values-table tbody");
     tbody.textContent = "";
     if (!current) return;
@@ -631,6 +636,7 @@
     $("tab-map").tabIndex = isTable ? -1 : 0;
     $("tab-table").tabIndex = isTable ? 0 : -1;
     writeUrl();
+    if (isTable && tableStale) renderTable();
     if (!isTable) map.resize();
   }
 
