@@ -164,7 +164,16 @@
 
   var hasData = allIndicators().length > 0;
   readUrl();
-  if (hasData) syncPickers();
+  var asked = state.indicator;
+  if (hasData) {
+    syncPickers();
+    if (asked && asked !== state.indicator) {
+      // A bookmark from a colleague with other access: say so, never show a refusal as data.
+      var notice = $("notice");
+      notice.textContent = "“" + asked + "” is not shared with you for mapping under this session's purpose; showing what you may see instead.";
+      notice.hidden = false;
+    }
+  }
   else {
     state.level = state.level && levels[state.level] ? state.level : (config.levels[0] || {}).slug;
     ["theme-picker", "dataset-picker", "indicator-picker", "period-picker"].forEach(function (id) { fill($(id), [], ""); });

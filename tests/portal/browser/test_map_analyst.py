@@ -266,6 +266,7 @@ def test_user_without_an_agreement_never_receives_the_figures(open_as):
     page.goto(page.base_url + "/?indicator=assault-attendances&level=msoa11")
     page.wait_for_selector(READY)
     assert page.input_value("#indicator-picker") == "all-crime"  # falls back to what he may see
+    assert "not shared with you" in page.inner_text("#notice")
     for url in (
         "/map/values/?indicator=assault-attendances&level=msoa11",
         "/map/export.csv?indicator=assault-attendances&level=msoa11",
