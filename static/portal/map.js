@@ -378,7 +378,9 @@
       sw.style.backgroundColor = list[i];
       var label = document.createElement("span");
       label.className = "legend-label";
-      if (!b.count) label.textContent = payload.classes.kind === "diverging" && i === (payload.classes.k - 1) / 2 ? "no change" : "(none)";
+      var middle = payload.classes.kind === "diverging" && i === (payload.classes.k - 1) / 2;
+      if (middle) label.textContent = "no change";
+      else if (!b.count) label.textContent = "(none)";
       else if (b.lower === b.upper) label.textContent = fmt(b.lower, payload);
       else label.textContent = fmt(b.lower, payload) + " to " + fmt(b.upper, payload);
       var count = document.createElement("span");
