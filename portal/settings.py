@@ -210,7 +210,7 @@ AGREEMENT_DOCUMENT_MAX_BYTES = env_int("AGREEMENT_DOCUMENT_MAX_BYTES", 20 * 1024
 
 # The map draws no base map unless one is configured: an XYZ raster tile URL template
 # (https://tiles.example/{z}/{x}/{y}.png) and its attribution. It is then an option on the
-# page, off by default, and the Content-Security-Policy must allow that origin for img-src.
+# page, off by default; MapLibre fetches the tiles, so list that origin in CSP_CONNECT_SRC.
 MAP_BASEMAP_TILES = env_str("MAP_BASEMAP_TILES", "")
 MAP_BASEMAP_ATTRIBUTION = env_str("MAP_BASEMAP_ATTRIBUTION", "")
 
