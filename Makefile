@@ -13,7 +13,7 @@ export SHARED_DATA
 # The venv is rebuilt when the pinned dependencies change.
 DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 
-.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint audit bench-tiles bench-ingest bench-disclosure national bench-tiles-national bench-load bench-values-national
+.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint audit bench-tiles bench-map bench-map-national bench-ingest bench-disclosure national bench-tiles-national bench-load bench-values-national
 
 help:
 	@echo "make demo       set up everything, load the demo data, serve http://127.0.0.1:8000"
@@ -98,6 +98,13 @@ audit: venv node
 
 bench-tiles: demo-data
 	$(PY) tests/bench/bench_tiles.py
+
+bench-map: demo-data
+	$(PY) tests/bench/bench_map.py
+
+bench-map-national: national
+	COMMONGROUND_DB=$(NATIONAL_DB) $(PY) tests/bench/bench_map.py --user bench-analyst \
+		--level lsoa21 --indicators syn-crime-20,syn-crime-12,syn-crime-6
 
 bench-ingest: demo-data
 	$(PY) tests/bench/bench_ingest.py --rows 1000000

@@ -271,3 +271,12 @@ def purposes_for(user: User) -> list[str]:
         recipients__id__in=agencies, status=AgreementStatus.ACTIVE.value
     )
     return sorted({p for v in versions for p in v.purposes})
+
+
+def version_named(reference: str, version: int) -> AgreementVersion | None:
+    """One version of an agreement by reference, for citing it (title, marking)."""
+    return (
+        AgreementVersion.objects.filter(agreement__reference=reference, version=version)
+        .select_related("agreement", "agreement__provider")
+        .first()
+    )

@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from layers import queries
-from layers.domain.access import Permission, permissions
+from layers.domain.access import Permission, Use, permissions
 from layers.models import Dataset, Release
 from layers.protection import published_levels
 from layers.read import periods_of
@@ -80,5 +80,34 @@ def agreements_of(user: Any) -> list[dict[str, Any]]:
         }
         out.append(
             {"version": version, "grants_you": any(in_force.values()), "datasets": sorted(in_force)}
+        )
+    return out
+
+
+def catalogue_for(user: Any, *, use: Use, purpose: str | None) -> list[dict[str, Any]]:
+    """The datasets and indicators the caller may read today for `use` under the stated
+    `purpose` (their own agency's data whatever the purpose), each indicator with its
+    permitted levels and periods, and whether an export would also be allowed.
+
+    It only narrows what `layers.read.read_values` would grant, for the pickers; the
+    read path still decides every request."""
+
+    def fits(permission: Permission, wanted: Use) -> bool:
+        return wanted in permission.uses and (
+            permission.agreement_ref is None or bool(purpose and purpose in permission.purposes)
+        )
+
+    out = []
+    for dataset, granted in dataset_permissions(user):
+        usable = [p for p in granted if fits(p, use)]
+        if not usable:
+            continue
+        out.append(
+            {
+                "dataset": dataset,
+                "permissions": usable,
+                "can_export": any(fits(p, Use.EXPORT) for p in granted),
+                "indicators": indicator_entries(dataset, usable),
+            }
         )
     return out

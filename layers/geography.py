@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from django.contrib.gis.db.models.functions import Envelope, Transform
 from django.db import connection, transaction
 from django.db.models import Q
 
@@ -13,7 +15,7 @@ from layers import audit, queries
 from layers.domain.custom_areas import DefinitionError, Problem, check_definition
 from layers.domain.errors import ParamError
 from layers.members import memberships_of
-from layers.models import Agency, Area, CustomArea, GeographyLevel
+from layers.models import Agency, Area, CustomArea, GeographyLevel, Lookup
 from layers.sqlfile import load_statements
 
 _SQL = load_statements(Path(__file__).parent / "sql" / "custom_area_union.sql")
@@ -186,3 +188,84 @@ def _lsoa_level_for(codes: list[str], levels_of: dict[str, set[str]]) -> Geograp
             parameter="base_level",
         )
     return scored[0]
+
+
+@dataclass(frozen=True, slots=True)
+class FoundArea:
+    """An area matching a search, with its lon/lat box and the areas it lies in."""
+
+    gss_code: str
+    name: str
+    level: str
+    level_name: str
+    bbox_4326: tuple[float, float, float, float]
+    within: tuple[str, ...]
+
+
+SEARCH_SCAN = 2000
+
+
+def search_areas(text: str, *, levels: list[str] | None = None, limit: int = 12) -> list[FoundArea]:
+    """Areas whose code starts with `text` or whose name contains it (any case): an
+    exact code first, then coarse to fine (a district before its wards and LSOAs), then
+    by name. Public boundaries only; `levels` narrows to the levels the map shows."""
+    text = text.strip()
+    if not text:
+        return []
+    found = Area.objects.filter(Q(name__icontains=text) | Q(gss_code__istartswith=text))
+    if levels is not None:
+        found = found.filter(level__slug__in=levels)
+    rows = list(found.values_list("id", "gss_code", "name", "level_id")[:SEARCH_SCAN])
+    rank = {g.id: g.as_domain().rank for g in GeographyLevel.objects.all()}
+    wanted = text.upper()
+    rows.sort(
+        key=lambda r: (
+            r[1].upper() != wanted,
+            -rank[r[3]],
+            not r[2].lower().startswith(text.lower()),
+            r[2],
+        )
+    )
+    chosen = [r[0] for r in rows[:limit]]
+    areas = {
+        a.id: a
+        for a in Area.objects.filter(id__in=chosen)
+        .select_related("level")
+        .annotate(box=Transform(Envelope("geom_27700"), 4326))
+    }
+    parents: dict[tuple[int, str], list[tuple[int, str]]] = {}
+    for area_level, child, parent_level, name in (
+        Lookup.objects.filter(child_code__in=[a.gss_code for a in areas.values()])
+        .exclude(method=Lookup.Method.EDITION_CHANGE)
+        .values_list("child_level_id", "child_code", "parent_level_id", "parent_name")
+    ):
+        if name:
+            parents.setdefault((area_level, child), []).append((rank[parent_level], name))
+    out = []
+    for area_id in chosen:
+        area = areas[area_id]
+        x0, y0, x1, y1 = area.box.extent
+        within = sorted(parents.get((area.level_id, area.gss_code), []))
+        out.append(
+            FoundArea(
+                area.gss_code,
+                area.name,
+                area.level.slug,
+                area.level.name,
+                (x0, y0, x1, y1),
+                tuple(dict.fromkeys(name for _, name in within)),
+            )
+        )
+    return out
+
+
+def extents_of(level_slug: str) -> list[tuple[str, str, tuple[float, float, float, float]]]:
+    """(code, name, lon/lat box) of every area of a level: the map's district shortcuts."""
+    out = []
+    for area in (
+        Area.objects.filter(level__slug=level_slug)
+        .annotate(box=Transform(Envelope("geom_27700"), 4326))
+        .order_by("name")
+    ):
+        out.append((area.gss_code, area.name, area.box.extent))
+    return out

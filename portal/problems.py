@@ -12,12 +12,15 @@ STATUS_FOR: dict[type[DomainError], tuple[int, str]] = {
 }
 
 
-def problem(status: int, title: str, detail: str, *, parameter: str | None = None) -> JsonResponse:
+def problem(
+    status: int, title: str, detail: str, *, parameter: str | None = None, **extra: object
+) -> JsonResponse:
     body: dict[str, object] = {
         "type": "about:blank",
         "title": title,
         "status": status,
         "detail": detail,
+        **extra,
     }
     if parameter:
         body["parameter"] = parameter

@@ -168,6 +168,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
+    ("vendor/colorbrewer", BASE_DIR / "node_modules" / "colorbrewer"),
     ("vendor/swagger-ui-dist", BASE_DIR / "node_modules" / "swagger-ui-dist"),
 ]
 STORAGES = {
@@ -221,6 +222,12 @@ TILE_WARM_MAX_ZOOM = env_int("TILE_WARM_MAX_ZOOM", 12)
 # Signed agreement documents: outside the web root, served only by the checked download view.
 DOCUMENT_STORE = Path(env_str("DOCUMENT_STORE") or BASE_DIR / "var" / "documents")
 AGREEMENT_DOCUMENT_MAX_BYTES = env_int("AGREEMENT_DOCUMENT_MAX_BYTES", 20 * 1024 * 1024)
+
+# The map draws no base map unless one is configured: an XYZ raster tile URL template
+# (https://tiles.example/{z}/{x}/{y}.png) and its attribution. It is then an option on the
+# page, off by default; MapLibre fetches the tiles, so list that origin in CSP_CONNECT_SRC.
+MAP_BASEMAP_TILES = env_str("MAP_BASEMAP_TILES", "")
+MAP_BASEMAP_ATTRIBUTION = env_str("MAP_BASEMAP_ATTRIBUTION", "")
 
 # Where uploaded and loaded files are kept (content-addressed by sha256).
 FILE_STORE = Path(env_str("FILE_STORE") or BASE_DIR / "var" / "files")

@@ -8,6 +8,11 @@ from portal.pages import map as map_pages
 
 urlpatterns = [
     path("", map_pages.index, name="map"),
+    path("map/values/", map_pages.values, name="map-values"),
+    path("map/search/", map_pages.search, name="map-search"),
+    path("map/area/", map_pages.area, name="map-area"),
+    path("map/export.csv", map_pages.export_csv, name="map-export-csv"),
+    path("map/export/png/", map_pages.export_png, name="map-export-png"),
     path("healthz", health.healthz, name="healthz"),
     # Signed numbers, so a negative z/x/y reaches the view and gets its 400.
     re_path(

@@ -22,6 +22,7 @@ from typing import Any
 
 import mapbox_vector_tile
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from layers.geography import custom_area_code, save_custom_area
@@ -36,10 +37,8 @@ WHOLE = re.compile(rf"(?<![\d.]){SECRET}(?!\d)")
 PURPOSE = {"purpose": "community_safety"}
 INDICATORS = ("burglary", "burglary-rate", "secured-pct")
 
-# TODO(map values endpoint, another helper): when the map's values endpoint lands, put
-# its URL here (a format string taking indicator, level and period) and the channel test
-# below runs instead of skipping.
-MAP_VALUES_URL: str | None = None
+# The map's own endpoints (portal/pages/map.py): a signed-in browser session, not a token.
+MAP_VALUES_URL = "/map/values/?indicator={indicator}&level={level}"
 # TODO(issue #8, profile exports): XLSX and PDF exports of the profile join here too.
 
 
@@ -192,13 +191,47 @@ def test_tiles_carry_code_and_name_only(scenario):
 
 
 def test_map_values_endpoint(scenario):
-    if MAP_VALUES_URL is None:
-        pytest.skip("the map values endpoint is not built yet: set MAP_VALUES_URL")
-    client, code = scenario["client"], scenario["secret_code"]
-    response = client.get(MAP_VALUES_URL.format(indicator="burglary", level="lsoa11"), PURPOSE)
-    assert response.status_code == 200
-    assert_clean(response.content.decode(), response.json(), where="map values")
-    assert code in response.content.decode()
+    code = scenario["secret_code"]
+    client = Client()
+    client.force_login(scenario["council_analyst"])
+    session = client.session
+    session["purpose"] = PURPOSE["purpose"]
+    session.save()
+    for level in ("lsoa11", "msoa11", "ward13", "lad19"):
+        url = MAP_VALUES_URL.format(indicator="burglary", level=level)
+        for extra in ("", "&method=jenks&k=9", "&mode=change&base=2025-02&change=percent"):
+            response = client.get(url + extra)
+            assert response.status_code == 200, (level, extra, response.content)
+            where = f"map values {level}{extra}"
+            parsed = response.json()
+            assert_clean(response.content.decode(), parsed, where=where)
+            if level == "lsoa11":
+                rows = {r["area_code"]: r for r in parsed["values"]}
+                assert_withheld(rows[code], where=where)
+                assert rows[code]["class"] is None and rows[code].get("rank") is None
+        csv_text = client.get(url.replace("/map/values/", "/map/export.csv")).content.decode()
+        assert_clean(csv_text, where=f"map csv {level}")
+        caption = client.get(url.replace("/map/values/", "/map/export/png/"))
+        assert_clean(caption.content.decode(), caption.json(), where=f"map png {level}")
+    panel = client.get(f"/map/area/?indicator=burglary&level=lsoa11&code={code}")
+    assert panel.status_code == 200
+    assert_clean(panel.content.decode(), panel.json(), where="map area panel")
+    assert panel.json()["indicators"][0]["value"]["marker"] == "[c]"
+    outsider = Client()
+    outsider.force_login(scenario["fire_analyst"])
+    for who, url, status in (
+        (outsider, MAP_VALUES_URL.format(indicator="burglary", level="lsoa11"), 403),
+        (outsider, f"/map/area/?indicator=burglary&level=lsoa11&code={code}", 403),
+        (client, MAP_VALUES_URL.format(indicator="burglary", level="lsoa11") + "&k=99", 400),
+        (Client(), MAP_VALUES_URL.format(indicator="burglary", level="lsoa11"), 401),
+    ):
+        refused = who.get(url)
+        assert refused.status_code == status, (url, refused.content)
+        assert refused["Content-Type"] == "application/problem+json"
+        assert_clean(refused.content.decode(), refused.json(), where=f"map error {url}")
+    search = client.get("/map/search/", {"q": code})
+    assert_clean(search.content.decode(), search.json(), where="map search")
+    assert code in search.content.decode()
 
 
 def test_error_bodies(scenario):
