@@ -24,6 +24,7 @@ from layers.models import (
     GeographyLevel,
     Membership,
 )
+from layers.protection import protect_after_commit
 from layers.queries import current_versions
 from layers.storage import DOCUMENT_KINDS
 
@@ -105,6 +106,8 @@ def save_agreement_version(
     )
     version.recipients.set(Agency.objects.filter(slug__in=terms["recipients"]))
     version.datasets.set(Dataset.objects.filter(slug__in=terms["datasets"]))
+    # New terms may mean a new policy or finest level: tables for it, ahead of reads.
+    protect_after_commit(list(version.datasets.values_list("id", flat=True)))
     audit.record(
         action="agreement.version_created",
         user=acting_user,

@@ -12,20 +12,22 @@ differenced. The owning agency's own view is the same table under `UNPROTECTED`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from layers import queries
+from layers.domain.access import AgreementStatus
 from layers.domain.disclosure.cells import Cell, Protection, Released, Status
 from layers.domain.disclosure.overlay import sum_of_published
-from layers.domain.disclosure.policy import DisclosurePolicy, WardMethod, policy_key
+from layers.domain.disclosure.policy import UNPROTECTED, DisclosurePolicy, WardMethod, policy_key
 from layers.domain.disclosure.primary import rate_protection
 from layers.domain.disclosure.secondary import Group, protect
 from layers.domain.levels import Level
-from layers.models import GeographyLevel, Indicator, Period, ProtectedTable, Release
+from layers.models import Dataset, GeographyLevel, Indicator, Period, ProtectedTable, Release
 
 PARTNERSHIP = "partnership"
 PARTNERSHIP_CODE = "ALL"
@@ -424,3 +426,73 @@ def ratio_parts(
                 sum(p[1] for p in pairs if p is not None),
             )
     return out
+
+
+def served_policies(dataset: Dataset) -> list[tuple[DisclosurePolicy, GeographyLevel]]:
+    """Every (policy, finest level) a read of `dataset` can be served under today: the
+    owning agency's own view (unprotected, at the dataset's level) and that of each
+    active agreement naming the dataset (its policy, its finest level), without repeats."""
+    found: dict[tuple[str, int], tuple[DisclosurePolicy, GeographyLevel]] = {
+        (policy_key(UNPROTECTED), dataset.level_id): (UNPROTECTED, dataset.level)
+    }
+    versions = (
+        queries.current_versions()
+        .filter(datasets=dataset, status=AgreementStatus.ACTIVE.value)
+        .select_related("finest_level")
+        .order_by("agreement__reference")
+    )
+    for version in versions:
+        policy = queries.policy_of(version)
+        found.setdefault(
+            (policy_key(policy), version.finest_level_id), (policy, version.finest_level)
+        )
+    return list(found.values())
+
+
+def protect_release(
+    release: Release, *, on_table: Callable[[str], None] | None = None
+) -> tuple[int, int]:
+    """Compute ahead of any read every protected table a read of `release` can need
+    (DISCLOSURE.md section 4: protection is a batch job on publish; reads only fetch).
+    Returns (tables computed now, tables already kept)."""
+    dataset = release.dataset
+    n_new = n_kept = 0
+    served = served_policies(dataset)
+    for indicator in dataset.indicators.order_by("slug"):
+        for period in Period.objects.filter(
+            id__in=queries.fetch_period_ids(release.id, indicator.id)
+        ).order_by("start_on"):
+            for policy, finest in served:
+                key = policy_key(policy)
+                kept = ProtectedTable.objects.filter(
+                    release=release,
+                    indicator=indicator,
+                    period=period,
+                    policy_key=key,
+                    finest_level=finest,
+                ).exists()
+                if kept:
+                    n_kept += 1
+                    continue
+                protected_table(
+                    release=release,
+                    indicator=indicator,
+                    period=period,
+                    policy=policy,
+                    finest_level=finest,
+                )
+                n_new += 1
+                if on_table is not None:
+                    on_table(f"{indicator.slug} {period.code} {key} {finest.slug}")
+    return n_new, n_kept
+
+
+def protect_after_commit(dataset_ids: list[int]) -> None:
+    """Once the transaction commits, protect the current release of each dataset on the
+    background worker (PROTECT_ON_PUBLISH; on by default where a real worker runs).
+    Without it, a table is computed by the first read that needs it."""
+    if not settings.PROTECT_ON_PUBLISH or not dataset_ids:
+        return
+    from layers.tasks import protect_current_releases  # the task module imports this one
+
+    transaction.on_commit(lambda: protect_current_releases.delay(sorted(set(dataset_ids))))

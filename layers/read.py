@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from django.db.models.fields.json import KeyTransform
@@ -407,6 +408,15 @@ def _level_cells(table_id: int, level: str) -> dict[str, list[Any]]:
     return found or {}
 
 
+@lru_cache(maxsize=64)
+def _level_released(table_id: int, level: str) -> Mapping[str, Released]:
+    """Every released figure of one level of a kept table, as domain values (shared and
+    never changed by callers: a profile ranks an area among all of them on every read)."""
+    return MappingProxyType(
+        {code: _released(code, cell) for code, cell in _level_cells(table_id, level).items()}
+    )
+
+
 @lru_cache(maxsize=32)
 def _level_rows(
     table_id: int, level: GeographyLevel, boundary_version: str
@@ -422,12 +432,13 @@ def released_cells(
     source: Source,
     periods: Sequence[Period],
     wanted: Mapping[str, Collection[str] | None],
-) -> dict[str, dict[str, dict[str, Released]]]:
+) -> dict[str, dict[str, Mapping[str, Released]]]:
     """Released figures for several periods and levels of one indicator:
     period code -> level slug -> area code -> figure.
 
     `wanted` maps a level slug (or `partnership`) to the area codes wanted, or None for
-    every area of the level. The figures come from the protected tables for the granting
+    every area of the level (served from a per-process cache of the kept table, shared:
+    callers only read it). The figures come from the protected tables for the granting
     policy (computed on first use, then kept); only the wanted cells are taken out of
     each table, in one query, so a one-area trend does not load whole tables. A level
     absent from the result is not published to this viewer.
@@ -439,33 +450,46 @@ def released_cells(
         policy=source.policy or UNPROTECTED,
         finest=source.finest,
     )
-    fields: dict[str, tuple[str, str | None]] = {}
+    fields: dict[str, tuple[str, str]] = {}
     expressions: dict[str, Any] = {}
+    whole = [level for level, codes in wanted.items() if codes is None]
     for level, codes in wanted.items():
-        if codes is None:
-            alias = f"f{len(fields)}"
-            fields[alias] = (level, None)
-            expressions[alias] = KeyTransform(level, "cells")
-            continue
-        for code in codes:
+        for code in codes or ():
             alias = f"f{len(fields)}"
             fields[alias] = (level, code)
             expressions[alias] = KeyTransform(code, KeyTransform(level, "cells"))
     code_of = {p.id: p.code for p in periods}
-    out: dict[str, dict[str, dict[str, Released]]] = {p.code: {} for p in periods}
-    for row in ProtectedTable.objects.filter(id__in=list(ids.values())).values(
-        "period_id", **expressions
-    ):
-        levels = out[code_of[row["period_id"]]]
-        for alias, (level, code) in fields.items():
-            found = row[alias]
-            if found is None:
-                continue
-            if code is None:
-                levels[level] = {c: _released(c, cell) for c, cell in found.items()}
-            else:
-                levels.setdefault(level, {})[code] = _released(code, found)
+    out: dict[str, dict[str, Mapping[str, Released]]] = {p.code: {} for p in periods}
+    # Whole levels come from the per-process cache of kept tables (no query once warm).
+    for period in periods:
+        for level in whole:
+            every = _level_released(ids[period.id], level)
+            if every:
+                out[period.code][level] = every
+    if fields:
+        for row in ProtectedTable.objects.filter(id__in=list(ids.values())).values(
+            "period_id", **expressions
+        ):
+            levels = out[code_of[row["period_id"]]]
+            for alias, (level, code) in fields.items():
+                found = row[alias]
+                if found is not None:
+                    some = levels.setdefault(level, {})
+                    assert isinstance(some, dict)  # noqa: S101 (a whole level is never also asked by code)
+                    some[code] = _released(code, found)
     return out
+
+
+@lru_cache(maxsize=64)
+def _ratio_parts(
+    release_id: int, indicator_id: int, period_id: int
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """ratio_parts of an immutable (release, indicator, period), kept per process: a
+    release's values never change once stored. Shared: callers only read it."""
+    release = Release.objects.select_related("dataset__level").get(id=release_id)
+    return ratio_parts(
+        release, Indicator.objects.get(id=indicator_id), Period.objects.get(id=period_id)
+    )
 
 
 def interval_parts(
@@ -474,7 +498,7 @@ def interval_parts(
     """(level, code) -> (numerator, denominator) for SHOWN figures of a rate or
     percentage, to compute their confidence intervals. The caller passes only figures
     the viewer was given as shown; a withheld figure's parts are never read out."""
-    parts = ratio_parts(source.release, source.indicator, period)
+    parts = _ratio_parts(source.release.id, source.indicator.id, period.id)
     return {
         (level, code): parts[level][code]
         for level, codes in shown.items()

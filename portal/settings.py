@@ -216,6 +216,10 @@ TILE_UNVERSIONED_MAX_AGE = env_int("TILE_UNVERSIONED_MAX_AGE", 300)
 _tile_cache = env_str("TILE_CACHE_DIR")
 TILE_CACHE_DIR = "" if _tile_cache == "off" else (_tile_cache or str(BASE_DIR / "var" / "tiles"))
 TILE_WARM_ON_LOAD = env_bool("TILE_WARM_ON_LOAD", default=bool(env_str("REDIS_URL")))
+# Protected tables (the released cells per release, indicator, period and policy) are
+# computed by the worker as soon as a release is published or an agreement's terms change,
+# so no read waits for disclosure control (on by default only where a worker runs).
+PROTECT_ON_PUBLISH = env_bool("PROTECT_ON_PUBLISH", default=bool(env_str("REDIS_URL")))
 TILE_WARM_MIN_ZOOM = env_int("TILE_WARM_MIN_ZOOM", 6)
 TILE_WARM_MAX_ZOOM = env_int("TILE_WARM_MAX_ZOOM", 12)
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from ingest.pipeline.store import drop_leftover_table, is_abandoned
 from layers import audit
 from layers.models import Release
+from layers.protection import protect_after_commit
 
 
 def publish_release(release: Release, *, acting_user: Any) -> Release | None:
@@ -40,6 +41,7 @@ def publish_release(release: Release, *, acting_user: Any) -> Release | None:
             "sha256": release.file_sha256,
         },
     )
+    protect_after_commit([release.dataset_id])
     return previous
 
 
@@ -80,6 +82,8 @@ def withdraw_release(release: Release, *, reason: str, acting_user: Any) -> Rele
             "restored": restored.id if restored else None,
         },
     )
+    if restored is not None:  # agreements may have changed since it was current
+        protect_after_commit([release.dataset_id])
     return restored
 
 
