@@ -27,6 +27,7 @@ from layers.domain.comparison import (
     median_of,
     per_area_mean,
     rank_among,
+    rank_order,
 )
 from layers.domain.disclosure.cells import MARKERS, PublicReason, Released, Status
 from layers.domain.disclosure.overlay import sum_of_published
@@ -382,14 +383,16 @@ def _indicator_profile(
     level_cells = cells.get(own, {})
     shown = {c: r.value for c, r in level_cells.items() if r.status is Status.SHOWN}
 
+    polarity = Polarity(indicator.polarity)
     ranking = None
     if not area.is_custom and value.is_shown and area.code in shown:
         ranking = rank_among(
-            float(shown[area.code]), [float(v) for v in shown.values() if v is not None]
+            float(shown[area.code]),
+            [float(v) for v in shown.values() if v is not None],
+            lowest_first=rank_order(polarity) == "lowest_first",
         )
 
     interval = None
-    polarity = Polarity(indicator.polarity)
     _, district_of = context.districts(area.unit_level)
     in_district = [c for c, d in district_of.items() if d == area.district_code]
     ratio = indicator.measure in (Indicator.Measure.RATE, Indicator.Measure.PERCENTAGE)

@@ -14,14 +14,16 @@ from api.v1.schema import INDICATOR_FILTER, PROFILE, PROFILE_LEVEL, PURPOSE, doc
 from api.v1.schema import PERIOD as PERIOD_PARAM
 from api.v1.values import policy_json
 from layers.domain.access import Use
+from layers.domain.comparison import Polarity, rank_order
 from layers.profile import Comparator, Figure, IndicatorProfile, Profile, area_profile, find_area
 
 NOTES = (
     "value null with marker [c]: withheld under the agreement's disclosure policy; "
     "[x]: no data (missing is not zero)",
-    "rank 1 is the highest figure among the areas of the level whose figures are shown; "
-    "decile 1 is the tenth of those areas with the highest figures; withheld figures are "
-    "neither ranked nor used in any mean or median",
+    "rank 1 and decile 1 are the worst end among the areas of the level whose figures "
+    "are shown, by the indicator's polarity (rank.order: lowest_first where higher is "
+    "better, so an IMD rank or decile of 1 stays the most deprived; highest_first "
+    "otherwise); withheld figures are neither ranked nor used in any mean or median",
     "counts compare with the released total spread over the areas it covers "
     "(released_total_per_area; for custom areas per LSOA times its LSOAs); scores, ranks, "
     "and rates whose parts cannot be summed, with the median of shown area figures",
@@ -85,7 +87,12 @@ def indicator_json(item: IndicatorProfile) -> dict[str, Any]:
         ),
         "trend": [{"period": period.code, **figure_json(f)} for period, f in item.trend],
         "rank": (
-            {"rank": item.ranking.rank, "of": item.ranking.of, "decile": item.ranking.decile}
+            {
+                "rank": item.ranking.rank,
+                "of": item.ranking.of,
+                "decile": item.ranking.decile,
+                "order": rank_order(Polarity(item.indicator.polarity)),
+            }
             if item.ranking
             else None
         ),

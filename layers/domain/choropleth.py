@@ -196,17 +196,20 @@ def change_between(
 
 @dataclass(frozen=True, slots=True)
 class Standing:
-    """An area's rank (1 = the highest figure) and decile (1 = the tenth of areas with
-    the highest figures) among the shown values, and how many were ranked."""
+    """An area's rank and decile among the shown values (1 = the worst end, as
+    `layers.domain.comparison.rank_order` says), and how many were ranked."""
 
     rank: int
     decile: int
     of: int
 
 
-def standings(values: Sequence[float | None]) -> list[Standing | None]:
+def standings(
+    values: Sequence[float | None], *, lowest_first: bool = False
+) -> list[Standing | None]:
     """Rank and decile of every shown value at once, by the convention of
-    `layers.domain.comparison.rank_among` (the area profile's): highest first, ties
+    `layers.domain.comparison.rank_among` (the area profile's): highest first (lowest
+    first when asked: where higher is better, the worst end ranks first), ties
     sharing the best rank ("1224"), decile = ceil(10 x rank / n). That function ranks one
     value; this one ranks a whole level in one sort (35,000 LSOAs at national scale).
 
@@ -214,12 +217,12 @@ def standings(values: Sequence[float | None]) -> list[Standing | None]:
     nothing about them.
     """
     shown = [(float(v), i) for i, v in enumerate(values) if v is not None and not math.isnan(v)]
-    highest_first = sorted(shown, reverse=True)
-    n = len(highest_first)
+    ordered = sorted(shown, key=lambda vi: vi[0], reverse=not lowest_first)
+    n = len(ordered)
     out: list[Standing | None] = [None] * len(values)
     rank = 0
     previous: float | None = None
-    for position, (value, index) in enumerate(highest_first, start=1):
+    for position, (value, index) in enumerate(ordered, start=1):
         if value != previous:
             rank = position
             previous = value

@@ -40,17 +40,25 @@ class Significance(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Ranking:
-    """Position among the shown figures of the areas of one level: rank 1 is the highest
-    figure, decile 1 the tenth of areas with the highest figures."""
+    """Position among the shown figures of the areas of one level: rank 1 and decile 1 are
+    the worst figures by the indicator's polarity (`rank_order`)."""
 
     rank: int
     of: int
     decile: int
 
 
-def rank_among(value: float, shown: Iterable[float]) -> Ranking:
-    """Rank of `value` among `shown` (which includes it), highest first, with ties sharing
-    the best rank ("1224" competition ranking); decile = ceil(10 x rank / n).
+def rank_order(polarity: Polarity) -> str:
+    """Which end ranks first: the worst. Where higher is better that is the lowest figure
+    (so IMD rank and decile keep their own meaning, 1 = most deprived); where lower is
+    better, or there is no polarity, the highest."""
+    return "lowest_first" if polarity is Polarity.HIGHER_IS_BETTER else "highest_first"
+
+
+def rank_among(value: float, shown: Iterable[float], *, lowest_first: bool = False) -> Ranking:
+    """Rank of `value` among `shown` (which includes it), highest first (lowest first when
+    asked), with ties sharing the best rank ("1224" competition ranking); decile =
+    ceil(10 x rank / n).
 
     Only shown figures are ranked: an area whose figure is withheld has no rank, and its
     figure takes no place in anyone else's.
@@ -58,7 +66,8 @@ def rank_among(value: float, shown: Iterable[float]) -> Ranking:
     figures = list(shown)
     if value not in figures:
         raise ValueError("the ranked figure must be one of the shown figures")
-    rank = 1 + sum(1 for f in figures if f > value)
+    ahead = (f < value for f in figures) if lowest_first else (f > value for f in figures)
+    rank = 1 + sum(1 for is_ahead in ahead if is_ahead)
     return Ranking(rank=rank, of=len(figures), decile=math.ceil(10 * rank / len(figures)))
 
 

@@ -40,6 +40,7 @@ from layers.domain.choropleth import (
     classify,
     standings,
 )
+from layers.domain.comparison import Polarity, rank_order
 from layers.domain.errors import DomainError, NotFound, ParamError
 from layers.geography import extents_of, search_areas
 from layers.profile import area_profile, find_area
@@ -277,7 +278,9 @@ def map_payload(request: HttpRequest, query: dict[str, Any], *, use: Use) -> dic
     meta = table_meta(table)
     if query["mode"] == "value":
         rows = [row_json(r) for r in table.rows]
-        ranks = standings([r.value for r in table.rows])
+        order = rank_order(Polarity(table.indicator.polarity))
+        meta["rank_order"] = order
+        ranks = standings([r.value for r in table.rows], lowest_first=order == "lowest_first")
         for row, standing in zip(rows, ranks, strict=True):
             row.update(
                 rank=standing.rank if standing else None,

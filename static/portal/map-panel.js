@@ -109,7 +109,8 @@
     facts.append(el("dt", "", "Decile"), el("dd", "", rank ? String(rank.decile) : "–"));
     facts.lastChild.id = "panel-decile";
     body.appendChild(facts);
-    body.appendChild(el("p", "hint", "Among the partnership's " + h.levelName(area.level) + " with a figure shown; rank 1 and decile 1 are the highest."));
+    var worstEnd = rank && rank.order === "lowest_first" ? "lowest" : "highest";
+    body.appendChild(el("p", "hint", "Among the partnership's " + h.levelName(area.level) + " with a figure shown; rank 1 and decile 1 are the " + worstEnd + " (the worse end for this indicator)."));
 
     body.appendChild(el("h3", "", "Compared with"));
     var table = el("table", "compare");

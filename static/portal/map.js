@@ -626,7 +626,12 @@
     });
   }
 
-  function rankMeaning() { return "the highest figure; decile 1 = the highest tenth"; }
+  // Ranks run from the worse end: the lowest figure first where higher is better
+  // (rank_order from the values endpoint), otherwise the highest.
+  function rankMeaning(view) {
+    var end = view && view.rank_order === "lowest_first" ? "lowest" : "highest";
+    return "the " + end + " figure; decile 1 = the " + end + " tenth";
+  }
 
   document.querySelectorAll("#values-table th button").forEach(function (b) {
     b.addEventListener("click", function () {

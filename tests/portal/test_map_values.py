@@ -102,7 +102,21 @@ def test_map_values_are_the_apis_figures_with_classes_ranks_and_citation(demo):
         else:
             assert row["value"] is None and row["class"] is None and row["rank"] is None
     first = min(shown, key=lambda r: r["rank"])
-    assert first["value"] == max(r["value"] for r in shown)  # rank 1 = the highest figure
+    # Crime: lower is better, so the worse end (rank 1) is the highest figure.
+    assert body["rank_order"] == "highest_first"
+    assert first["value"] == max(r["value"] for r in shown)
+
+
+def test_map_ranks_imd_deciles_so_that_1_is_still_the_most_deprived(demo):
+    # IMD decile: higher is better (10 = least deprived). The worse end ranks first, so
+    # the map's rank 1 is the lowest decile and its decile 1 the most deprived tenth.
+    body = signed_in("ana").get("/map/values/", {"indicator": "imd-decile", "level": "lsoa11"})
+    body = body.json()
+    assert body["rank_order"] == "lowest_first"
+    shown = [r for r in body["values"] if r["status"] == "shown"]
+    assert min(shown, key=lambda r: r["rank"])["value"] == min(r["value"] for r in shown)
+    most_deprived = [r for r in shown if r["value"] == 1]
+    assert most_deprived and all(r["decile"] == 1 for r in most_deprived)
 
 
 @pytest.mark.parametrize("method", ["quantiles", "jenks", "equal_interval"])

@@ -117,14 +117,21 @@ def test_standings_rank_highest_first_with_ties_and_skip_withheld():
     assert found[0].of == 4 and found[1] is None
 
 
-def test_standings_agree_with_the_profiles_rank_among():
+def test_standings_rank_lowest_first_when_asked():
+    found = standings([5.0, None, 9.0, 9.0, 1.0], lowest_first=True)
+    assert [s.rank if s else None for s in found] == [2, None, 3, 3, 1]
+
+
+@pytest.mark.parametrize("lowest_first", [False, True])
+def test_standings_agree_with_the_profiles_rank_among(lowest_first):
     values = [float(v) for v in np.random.default_rng(3).poisson(6, 137)] + [None, None]
     shown = [v for v in values if v is not None]
-    for value, standing in zip(values, standings(values), strict=True):
+    found = standings(values, lowest_first=lowest_first)
+    for value, standing in zip(values, found, strict=True):
         if value is None:
             assert standing is None
         else:
-            expected = rank_among(value, shown)
+            expected = rank_among(value, shown, lowest_first=lowest_first)
             assert (standing.rank, standing.decile, standing.of) == (
                 expected.rank,
                 expected.decile,

@@ -12,6 +12,7 @@ from layers.domain.comparison import (
     median_of,
     per_area_mean,
     rank_among,
+    rank_order,
 )
 from layers.domain.intervals import Interval, Method
 
@@ -29,6 +30,21 @@ def test_decile_is_the_tenth_of_areas_by_rank():
     assert rank_among(90.0, shown).decile == 1
     assert rank_among(89.0, shown).decile == 2
     assert rank_among(0.0, shown).decile == 10
+
+
+def test_rank_lowest_first_when_asked_with_ties_sharing_the_best_rank():
+    shown = [50.0, 40.0, 40.0, 30.0]
+    assert rank_among(30.0, shown, lowest_first=True) == Ranking(rank=1, of=4, decile=3)
+    assert rank_among(40.0, shown, lowest_first=True).rank == 2
+    assert rank_among(50.0, shown, lowest_first=True).rank == 4
+
+
+def test_the_worse_end_ranks_first_by_polarity():
+    # Higher is better (an IMD rank: 1 = most deprived): the lowest figure ranks first,
+    # so rank and decile 1 keep meaning "most deprived". Otherwise the highest.
+    assert rank_order(Polarity.HIGHER_IS_BETTER) == "lowest_first"
+    assert rank_order(Polarity.LOWER_IS_BETTER) == "highest_first"
+    assert rank_order(Polarity.NEUTRAL) == "highest_first"
 
 
 def test_rank_refuses_a_figure_that_is_not_among_the_shown():
