@@ -52,8 +52,8 @@ urlpatterns = [
     path("uploads/", uploads.upload_list, name="upload-list"),
     path("uploads/jobs/<str:task_id>/", uploads.upload_job, name="upload-job"),
     path("uploads/jobs/<str:task_id>.json", uploads.upload_job_status, name="upload-job-status"),
-    path("uploads/<int:release_id>/", uploads.upload_report, name="upload-report"),
-    path("uploads/<int:release_id>/withdraw/", uploads.upload_withdraw, name="upload-withdraw"),
+    path("uploads/<slug:release_id>/", uploads.upload_report, name="upload-report"),
+    path("uploads/<slug:release_id>/withdraw/", uploads.upload_withdraw, name="upload-withdraw"),
     path("api/v1/", include("api.v1.urls")),
     path("admin/", admin.site.urls),
 ]

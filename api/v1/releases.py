@@ -26,7 +26,7 @@ OPTION_FIELDS = ("period", "indicator", "edition_method")
 
 def release_json(release: Release) -> dict[str, Any]:
     return {
-        "id": release.id,
+        "id": release.public_id,
         "dataset": release.dataset.slug,
         "status": release.status,
         "file_name": release.file_name,
@@ -117,8 +117,8 @@ class DatasetReleases(APIView):
 
 class ReleaseDetail(APIView):
     @document("One release and its validation report", operation_id="release", errors=(404,))
-    def get(self, request: Request, release_id: int) -> Response:
-        release = readable_releases(request.user).filter(id=release_id).first()
+    def get(self, request: Request, release_id: str) -> Response:
+        release = readable_releases(request.user).filter(public_id=release_id).first()
         if release is None:
             return problem(404, "Not found", "no such release")
         return Response(release_json(release))

@@ -35,7 +35,7 @@ urlpatterns = [
         releases.DatasetReleases.as_view(),
         name="api-dataset-releases",
     ),
-    path("releases/<int:release_id>/", releases.ReleaseDetail.as_view(), name="api-release"),
+    path("releases/<slug:release_id>/", releases.ReleaseDetail.as_view(), name="api-release"),
     path("schema/", SpectacularAPIView.as_view(api_version="1"), name="api-schema"),
     path(
         "docs/",

@@ -82,7 +82,7 @@ def table_meta(table: ReleasedTable) -> dict[str, Any]:
             "end_on": table.period.end_on,
         },
         "periods": [p.code for p in table.periods],
-        "release": {"id": release.id, "published_at": release.published_at},
+        "release": {"id": release.public_id, "published_at": release.published_at},
         "access": decision.reason.value,
         "agreement": (
             {"reference": decision.agreement_ref, "version": decision.agreement_version}
@@ -120,7 +120,7 @@ def values_csv(table: ReleasedTable) -> str:
     agreement = meta["agreement"]
     out.write(
         f"# {table.indicator.name} ({table.indicator.slug}); level {table.level}; "
-        f"period {table.period.code}; release {table.release.id}\n"
+        f"period {table.period.code}; release {table.release.public_id}\n"
     )
     out.write(
         "# access: "

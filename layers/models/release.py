@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from layers.models.geography import new_public_id
+
 
 class Period(models.Model):
     """A normalised period (layers.domain.periods): `2024`, `2024/25`, `2024-Q3`, `2024-03`."""
@@ -31,6 +33,9 @@ class Release(models.Model):
         SUPERSEDED = "superseded"
         WITHDRAWN = "withdrawn"
 
+    # The release's name in URLs and in everything a reader receives: random, so it says
+    # nothing about how many releases every agency has published (the row id would).
+    public_id = models.CharField(max_length=16, unique=True, default=new_public_id, editable=False)
     dataset = models.ForeignKey("layers.Dataset", on_delete=models.PROTECT, related_name="releases")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.VALIDATING)
     uploaded_by = models.ForeignKey(

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -95,7 +96,8 @@ def _upload_list(request: HttpRequest) -> HttpResponse:
             if isinstance(task, EagerResult):
                 outcome = task.get()
                 if outcome["release"]:
-                    return redirect("upload-report", release_id=outcome["release"])
+                    made = Release.objects.get(id=outcome["release"])
+                    return redirect("upload-report", release_id=made.public_id)
                 return render(
                     request,
                     "portal/uploads/refused.html",
@@ -123,25 +125,28 @@ def upload_job_status(request: HttpRequest, task_id: str) -> JsonResponse:
     body: dict[str, Any] = {"state": result.state, "rows": info.get("rows", 0)}
     if result.successful():
         release_id = result.result.get("release")
-        if release_id and readable_releases(request.user).filter(id=release_id).exists():
-            body["report_url"] = f"/uploads/{release_id}/"
+        made = readable_releases(request.user).filter(id=release_id).first() if release_id else None
+        if made is not None:
+            body["report_url"] = reverse("upload-report", kwargs={"release_id": made.public_id})
     return JsonResponse(body)
 
 
-def _release_for(request: HttpRequest, release_id: int) -> Release:
-    release = readable_releases(request.user).filter(id=release_id).first()
+def _release_for(request: HttpRequest, release_id: str) -> Release:
+    release = readable_releases(request.user).filter(public_id=release_id).first()
     if release is None:
         raise Http404("No such release")
     return release
 
 
 @login_required
-def upload_report(request: HttpRequest, release_id: int) -> HttpResponse:
+def upload_report(request: HttpRequest, release_id: str) -> HttpResponse:
     release = _release_for(request, release_id)
     report = release.report or {}
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="release-{release.id}-report.csv"'
+        response["Content-Disposition"] = (
+            f'attachment; filename="release-{release.public_id}-report.csv"'
+        )
         writer = csv.writer(response)
         writer.writerow(["row", "column", "value", "problem"])
         for p in report.get("problems", []):
@@ -175,7 +180,7 @@ def _neutral(text: str) -> str:
 
 @require_POST
 @login_required
-def upload_withdraw(request: HttpRequest, release_id: int) -> HttpResponse:
+def upload_withdraw(request: HttpRequest, release_id: str) -> HttpResponse:
     release = _release_for(request, release_id)
     if not can_publish(request.user, release.dataset):
         raise Http404("No such release")
@@ -206,4 +211,4 @@ def upload_withdraw(request: HttpRequest, release_id: int) -> HttpResponse:
             },
             status=400,
         )
-    return redirect("upload-report", release_id=release.id)
+    return redirect("upload-report", release_id=release.public_id)

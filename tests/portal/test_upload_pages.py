@@ -44,7 +44,7 @@ def test_steward_uploads_a_release_and_sees_its_report(client, world):
     sign_in(client, "sam")
     response = upload(client, GOOD)
     release = Release.objects.get(dataset=world["dataset"])
-    assert response.status_code == 302 and response["Location"] == f"/uploads/{release.id}/"
+    assert response.status_code == 302 and response["Location"] == f"/uploads/{release.public_id}/"
     assert release.status == "published" and release.uploaded_by == world["steward"]
     page = client.get(response["Location"]).content.decode()
     assert "published" in page and "release.csv" in page
@@ -58,7 +58,7 @@ def test_rejected_upload_report_names_row_column_value(client, world):
     page = client.get(response["Location"]).content.decode()
     assert "not a number" in page and "twelve" in page
     assert Release.objects.get(status="published").file_name == "release.csv"
-    report = client.get(f"/uploads/{rejected.id}/", {"format": "csv"})
+    report = client.get(f"/uploads/{rejected.public_id}/", {"format": "csv"})
     rows = list(csv.reader(io.StringIO(report.content.decode())))
     assert rows[0] == ["row", "column", "value", "problem"]
     assert rows[1][:3] == ["2", "value", "twelve"]
@@ -78,8 +78,8 @@ def test_a_steward_of_another_agency_cannot_upload_or_see_the_report(client, wor
     client.logout()
     sign_in(client, "cora")
     assert upload(client, GOOD, "again.csv").status_code == 403  # no dataset of theirs
-    assert client.get(f"/uploads/{release.id}/").status_code == 404
-    assert client.post(f"/uploads/{release.id}/withdraw/", {"reason": "x"}).status_code == 404
+    assert client.get(f"/uploads/{release.public_id}/").status_code == 404
+    assert client.post(f"/uploads/{release.public_id}/withdraw/", {"reason": "x"}).status_code == 404
 
 
 def test_steward_withdraws_a_release(client, world):
@@ -87,9 +87,9 @@ def test_steward_withdraws_a_release(client, world):
     upload(client, GOOD)
     upload(client, GOOD.replace(b"12", b"13"), "second.csv")
     second = Release.objects.get(status="published")
-    missing_reason = client.post(f"/uploads/{second.id}/withdraw/", {"reason": " "})
+    missing_reason = client.post(f"/uploads/{second.public_id}/withdraw/", {"reason": " "})
     assert missing_reason.status_code == 400
-    client.post(f"/uploads/{second.id}/withdraw/", {"reason": "wrong month"})
+    client.post(f"/uploads/{second.public_id}/withdraw/", {"reason": "wrong month"})
     assert Release.objects.get(status="published").file_name == "release.csv"
 
 
@@ -98,3 +98,12 @@ def test_upload_refuses_an_empty_file_clearly(client, world):
     response = upload(client, b"", "empty.csv")
     assert response.status_code == 200  # the form itself says the file is empty
     assert "The submitted file is empty" in response.content.decode()
+
+
+def test_releases_go_by_random_ids_never_their_row_number(client, settings, tmp_path):
+    # Row numbers would tell a reader how many releases every agency has published.
+    from layers.models import Release
+
+    ids = list(Release.objects.values_list("id", "public_id"))
+    assert all(len(public) == 12 and public != str(row) for row, public in ids)
+    assert len({public for _, public in ids}) == len(ids)

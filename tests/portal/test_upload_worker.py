@@ -151,5 +151,5 @@ def test_the_upload_runs_on_a_worker_and_the_page_sees_it_finish(
     assert states[-1] == "SUCCESS", states
     release = Release.objects.get(dataset_id=world["dataset"])
     assert release.status == "published" and release.n_values == 1
-    assert status["report_url"] == f"/uploads/{release.id}/"
+    assert status["report_url"] == f"/uploads/{release.public_id}/"
     assert "published as release" in client.get(status["report_url"]).content.decode()

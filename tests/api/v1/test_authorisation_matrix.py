@@ -211,7 +211,7 @@ def test_custom_areas_belong_to_their_agency(world):
 
 
 def test_releases_are_the_owning_agencys_business(world):
-    release_id = world["release"].id
+    release_id = world["release"].public_id
     for caller in CALLERS:
         response, _ = call(world["clients"][caller], "get", f"/api/v1/releases/{release_id}/")
         # Analysts, even the owner's, do not read upload reports (stewards, services and
