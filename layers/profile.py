@@ -18,30 +18,34 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from layers import queries
-from layers.domain.access import Decision, Use
+from layers.domain.access import Decision, Reason, Use
 from layers.domain.comparison import (
     Polarity,
     Ranking,
     Significance,
+    Spread,
     compare,
     median_of,
     per_area_mean,
     rank_among,
+    spread_of,
 )
 from layers.domain.disclosure.cells import MARKERS, PublicReason, Released, Status
 from layers.domain.disclosure.overlay import sum_of_published
 from layers.domain.disclosure.policy import DisclosurePolicy
 from layers.domain.errors import NotFound, ParamError
 from layers.domain.intervals import Interval, percentage_interval, rate_interval
+from layers.domain.marking import document_marking
 from layers.domain.periods import PeriodError, parse_period
 from layers.geography import custom_area_code, custom_area_for
-from layers.models import Area, Dataset, GeographyLevel, Indicator, Period
+from layers.models import Agency, AgreementVersion, Area, Dataset, GeographyLevel, Indicator, Period
 from layers.protection import PARTNERSHIP, PARTNERSHIP_CODE, published_levels
 from layers.read import (
     CUSTOM,
     AccessRefused,
     Source,
     decision_for,
+    first_agency_of,
     indicator_named,
     interval_parts,
     level_named,
@@ -136,6 +140,9 @@ class IndicatorProfile:
     partnership: Comparator | None
     decision: Decision
     policy: DisclosurePolicy | None
+    # The shown figures of every area of the unit level (for a spine chart); for a
+    # custom area, those of its base level's areas.
+    spread: Spread | None = None
 
     def figures(self) -> Iterator[Figure]:
         """Every released figure this entry carries (what the audit event counts)."""
@@ -151,6 +158,9 @@ class Profile:
     use: Use
     purpose: str | None
     indicators: list[IndicatorProfile] = field(default_factory=list)
+    # Datasets offered at the area's level that this viewer was refused, with the
+    # reason code (use_not_permitted: the agreement does not allow this use).
+    refused: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_returned(self) -> int:
@@ -265,6 +275,8 @@ def area_profile(
     purpose: str | None,
     indicators: list[str] | None = None,
     period: str | None = None,
+    refuse_empty: bool = False,
+    note: dict[str, Any] | None = None,
 ) -> Profile:
     """The profile of `area` for this viewer (see the module docstring).
 
@@ -272,7 +284,9 @@ def area_profile(
     is simply absent, and the refusal is named in the read's one audit event. When
     `indicators` are asked for and none is granted, the read is refused (AccessRefused,
     audited as `access.refused`). `period` (with `indicators`) picks the period; by
-    default each indicator's latest.
+    default each indicator's latest. With `refuse_empty` (exports), a read that no
+    agreement grants any of the offered datasets for is refused the same way. `note`
+    adds to the audit event's detail (e.g. the export's format).
     """
     if period and not indicators:
         raise ParamError(
@@ -297,8 +311,13 @@ def area_profile(
             sources.append(source)
 
     granted = [d for d in decisions.values() if d.allowed]
-    if indicators and not granted and refused:
-        first = next(d for d in decisions.values() if not d.allowed)
+    if (indicators or refuse_empty) and not granted and refused:
+        # Name the most telling refusal: an agreement that exists but does not allow
+        # this use says more than datasets with no agreement at all.
+        first = min(
+            (d for d in decisions.values() if not d.allowed),
+            key=lambda d: d.reason is Reason.NO_AGREEMENT,
+        )
         record_read(
             action="access.refused",
             user=user,
@@ -310,11 +329,16 @@ def area_profile(
             dataset_id=next(iter(decisions)),
             n_returned=0,
             n_withheld=0,
-            detail={"read": ACTION, "area": area.code, "indicators": indicators},
+            detail={
+                "read": ACTION,
+                "area": area.code,
+                "indicators": indicators,
+                **(note or {}),
+            },
         )
-        raise AccessRefused(first)
+        raise AccessRefused(first, refused=dict(sorted(refused.items())))
 
-    profile = Profile(area=area, use=use, purpose=purpose)
+    profile = Profile(area=area, use=use, purpose=purpose, refused=dict(sorted(refused.items())))
     context = _Context(area)
     for source in sources:
         profile.indicators.append(_indicator_profile(source, area, context, period))
@@ -333,6 +357,7 @@ def area_profile(
             "area": area.code,
             "indicators": [i.indicator.slug for i in profile.indicators],
             "periods": sorted({i.period.code for i in profile.indicators}),
+            **(note or {}),
         },
     )
     return profile
@@ -460,6 +485,7 @@ def _indicator_profile(
         partnership=partnership,
         decision=source.decision,
         policy=source.policy,
+        spread=spread_of(float(v) for v in shown.values() if v is not None),
     )
 
 
@@ -478,3 +504,88 @@ def _interval(
             return None
         return percentage_interval(numerator, denominator)
     return rate_interval(numerator, denominator, per=per)
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """An agreement a profile's figures are shared under, as a document cites it; or
+    (reference None) the viewer's own agency's data, which needs no agreement."""
+
+    reference: str | None
+    version: int | None
+    title: str
+    provider: str
+    legal_basis: str
+    marking: str
+    datasets: tuple[str, ...]
+    policy: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """What a profile document states about where its figures come from."""
+
+    citations: tuple[Citation, ...]
+    marking: str
+    agency: str
+    simulated: tuple[str, ...]
+
+
+def provenance(user: Any, profile: Profile) -> Provenance:
+    """The agreements (version, marking, policy) and datasets behind a profile's figures,
+    the marking the document carries (the strictest of its agreements'), the agency the
+    viewer read it for, and which datasets are simulated."""
+    by_agreement: dict[tuple[str | None, int | None], list[IndicatorProfile]] = {}
+    for item in profile.indicators:
+        key = (item.decision.agreement_ref, item.decision.agreement_version)
+        by_agreement.setdefault(key, []).append(item)
+    citations: list[Citation] = []
+    for (ref, version), items in sorted(
+        by_agreement.items(), key=lambda kv: (kv[0][0] is None, kv[0][0] or "", kv[0][1] or 0)
+    ):
+        datasets = tuple(sorted({i.indicator.dataset.title for i in items}))
+        policy = items[0].policy.describe() if items[0].policy else None
+        if ref is None:
+            owners = sorted({i.indicator.dataset.owner.name for i in items})
+            citations.append(
+                Citation(None, None, "Own agency's data", ", ".join(owners), "", "", datasets, None)
+            )
+            continue
+        terms = (
+            AgreementVersion.objects.select_related("agreement__provider")
+            .filter(agreement__reference=ref, version=version)
+            .first()
+        )
+        if terms is None:  # the decision named it a moment ago; never cite a guess
+            raise NotFound(f"agreement {ref} v{version} is not on record")
+        citations.append(
+            Citation(
+                reference=ref,
+                version=version,
+                title=terms.title,
+                provider=terms.agreement.provider.name,
+                legal_basis=terms.get_legal_basis_display(),
+                marking=terms.marking,
+                datasets=datasets,
+                policy=policy,
+            )
+        )
+    agency_ids = sorted({i.decision.agency_id for i in profile.indicators if i.decision.agency_id})
+    if not agency_ids:
+        first = first_agency_of(user)
+        agency_ids = [first] if first else []
+    agencies = Agency.objects.filter(id__in=agency_ids).order_by("name")
+    return Provenance(
+        citations=tuple(citations),
+        marking=document_marking(c.marking for c in citations if c.reference),
+        agency=", ".join(a.name for a in agencies),
+        simulated=tuple(
+            sorted(
+                {
+                    i.indicator.dataset.title
+                    for i in profile.indicators
+                    if i.indicator.dataset.is_simulated
+                }
+            )
+        ),
+    )

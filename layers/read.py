@@ -43,9 +43,11 @@ class AccessRefused(DomainError):
 
     code = "access_refused"
 
-    def __init__(self, decision: Decision) -> None:
+    def __init__(self, decision: Decision, *, refused: Mapping[str, str] | None = None) -> None:
         super().__init__(f"access refused: {decision.reason.value}")
         self.decision = decision
+        # A read over several datasets: each refused dataset's slug and reason code.
+        self.refused = dict(refused or {})
 
 
 def decision_for(

@@ -154,6 +154,8 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
     ("vendor/swagger-ui-dist", BASE_DIR / "node_modules" / "swagger-ui-dist"),
+    # Leaflet for the interactive map inside HTML profile exports (inlined into the file).
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
