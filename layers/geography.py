@@ -297,3 +297,18 @@ def delete_custom_area(*, acting_user: Any, custom: CustomArea) -> None:
         },
     )
     custom.delete()
+
+
+def search_areas(text: str, *, limit: int = 50) -> list[Area]:
+    """Areas whose code is `text` or whose name contains it (public geography only),
+    finest levels first."""
+    text = text.strip()
+    if not text:
+        return []
+    found = (
+        Area.objects.filter(Q(gss_code__iexact=text) | Q(name__icontains=text))
+        .select_related("level")
+        .order_by("level__kind", "name", "gss_code")
+        .defer("geom_27700")
+    )
+    return list(found[:limit])
