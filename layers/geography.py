@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from django.contrib.gis.db.models.functions import Envelope, Transform
 from django.db import connection, transaction
 from django.db.models import Q
 
@@ -312,3 +313,32 @@ def search_areas(text: str, *, limit: int = 50) -> list[Area]:
         .defer("geom_27700")
     )
     return list(found[:limit])
+
+
+def district_extents() -> list[tuple[str, str, tuple[float, float, float, float]]]:
+    """(code, name, lon/lat bounding box) of every district (newest edition first), for
+    a map to go to one."""
+    rows = (
+        Area.objects.filter(level__kind="lad")
+        .annotate(box=Transform(Envelope("geom_27700"), 4326))
+        .order_by("-level__edition", "name")
+        .values_list("gss_code", "name", "box")
+    )
+    seen: set[str] = set()
+    out = []
+    for code, name, box in rows:
+        if code not in seen:
+            seen.add(code)
+            out.append((code, name, box.extent))
+    return out
+
+
+def custom_area_extent(custom: CustomArea) -> tuple[float, float, float, float] | None:
+    """A custom area's lon/lat bounding box (None before its union is computed)."""
+    box = (
+        CustomArea.objects.filter(id=custom.id, geom_27700__isnull=False)
+        .annotate(box=Transform(Envelope("geom_27700"), 4326))
+        .values_list("box", flat=True)
+        .first()
+    )
+    return box.extent if box is not None else None

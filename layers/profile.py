@@ -222,7 +222,7 @@ def find_area(user: Any, code: str, *, level: str | None = None) -> ProfileArea:
     )
 
 
-def _offered(indicator: Indicator, area: ProfileArea, releases: dict[int, Any]) -> bool:
+def _offered(indicator: Indicator, area: ProfileArea, releases: dict[Any, Any]) -> bool:
     """Is the indicator published at the area's level at all (before any agreement)?"""
     dataset = indicator.dataset
     if area.is_custom:
@@ -230,14 +230,22 @@ def _offered(indicator: Indicator, area: ProfileArea, releases: dict[int, Any]) 
         return summable_count and dataset.level_id == area.unit_level.id
     if dataset.id not in releases:
         releases[dataset.id] = published_release(dataset)
-    levels = published_levels(indicator, dataset.level, releases[dataset.id])
+    if indicator.measure == Indicator.Measure.COUNT and indicator.is_summable:
+        # Every summable count of a dataset level reaches the same levels: ask once.
+        key = ("summable", dataset.level_id)
+        if key not in releases:
+            releases[key] = published_levels(indicator, dataset.level, releases[dataset.id])
+        levels = releases[key]
+    else:
+        levels = published_levels(indicator, dataset.level, releases[dataset.id])
     return area.level in {lv.slug for lv in levels}
 
 
-def _candidates(area: ProfileArea, only: list[str] | None) -> list[Indicator]:
+def _candidates(
+    area: ProfileArea, only: list[str] | None, releases: dict[Any, Any]
+) -> list[Indicator]:
     if only:
         chosen = [indicator_named(slug) for slug in dict.fromkeys(only)]
-        releases: dict[int, Any] = {}
         for indicator in chosen:
             if not _offered(indicator, area, releases):
                 raise ParamError(
@@ -245,9 +253,8 @@ def _candidates(area: ProfileArea, only: list[str] | None) -> list[Indicator]:
                     parameter="indicator",
                 )
         return chosen
-    found: dict[int, Any] = {}
     indicators = Indicator.objects.select_related("dataset", "dataset__level", "dataset__owner")
-    return [i for i in indicators.order_by("dataset__slug", "slug") if _offered(i, area, found)]
+    return [i for i in indicators.order_by("dataset__slug", "slug") if _offered(i, area, releases)]
 
 
 def _chosen_period(source: Source, text: str | None) -> Period:
@@ -292,7 +299,9 @@ def area_profile(
         raise ParamError(
             "period needs indicator: periods differ between indicators", parameter="period"
         )
-    candidates = _candidates(area, indicators)
+    # Each dataset's published release, looked up once for the whole profile.
+    releases: dict[Any, Any] = {}
+    candidates = _candidates(area, indicators, releases)
     decisions: dict[int, Decision] = {}
     refused: dict[str, str] = {}
     sources: list[Source] = []
@@ -306,7 +315,9 @@ def area_profile(
         if not decision.allowed:
             refused[dataset.slug] = decision.reason.value
             continue
-        source = source_for(indicator, decision, published_release(dataset))
+        if dataset.id not in releases:
+            releases[dataset.id] = published_release(dataset)
+        source = source_for(indicator, decision, releases[dataset.id])
         if source is not None:
             sources.append(source)
 
@@ -369,6 +380,12 @@ class _Context:
     def __init__(self, area: ProfileArea) -> None:
         self.area = area
         self._districts: dict[str, tuple[str | None, dict[str, str]]] = {}
+        self._names: dict[tuple[str, str], str] = {}
+
+    def area_name(self, level: str, code: str) -> str:
+        if (level, code) not in self._names:
+            self._names[(level, code)] = queries.area_name(level, code)
+        return self._names[(level, code)]
 
     def districts(self, level: GeographyLevel) -> tuple[str | None, dict[str, str]]:
         if level.slug not in self._districts:
@@ -427,7 +444,7 @@ def _indicator_profile(
     def comparator(level: str | None, code: str | None, codes: list[str]) -> Comparator | None:
         if not level or not code:
             return None
-        name = "Partnership" if level == PARTNERSHIP else queries.area_name(level, code)
+        name = "Partnership" if level == PARTNERSHIP else context.area_name(level, code)
         cell = cells.get(level, {}).get(code)
         with_data = [
             c for c in codes if c in level_cells and level_cells[c].status is not Status.NO_DATA

@@ -110,6 +110,7 @@ def check_definition(
 # A GSS code: a country letter and eight digits (E01013378). Used only to find the column
 # of codes in a pasted or uploaded list; the definition check decides what is a known area.
 _GSS = re.compile(r"^[EWSNK]\d{8}$")
+_LSOA = re.compile(r"^[EW]01\d{6}$")
 _SEPARATORS = re.compile(r"[\s,;|]+")
 MAX_POLYGON_POSITIONS = 2000
 
@@ -127,14 +128,17 @@ def parse_code_list(text: str) -> list[str]:
     if not lines:
         return []
     rows = list(csv.reader(io.StringIO("\n".join(lines))))
-    if any(len(row) > 1 for row in rows) and "," in lines[0]:
+    # A table: several lines of comma-separated cells (a lookup file); one line of codes
+    # separated by commas is a list, not a table.
+    if len(rows) > 1 and "," in lines[0] and any(len(row) > 1 for row in rows):
         width = max(len(row) for row in rows)
-        hits = [
-            sum(1 for row in rows if i < len(row) and _GSS.match(row[i].strip()))
-            for i in range(width)
-        ]
-        column = max(range(width), key=lambda i: (hits[i], -i))
-        if hits[column]:
+
+        def hits(i: int, pattern: re.Pattern[str]) -> int:
+            return sum(1 for row in rows if i < len(row) and pattern.match(row[i].strip()))
+
+        # The column with the most LSOA codes (E01, W01), else the most GSS codes.
+        column = max(range(width), key=lambda i: (hits(i, _LSOA), hits(i, _GSS), -i))
+        if hits(column, _GSS):
             cells = [row[column].strip() if column < len(row) else "" for row in rows]
             if not _GSS.match(cells[0]):
                 cells = cells[1:]

@@ -106,105 +106,65 @@ class SpineRow:
     significance: str
 
 
-def spine_svg(rows: Sequence[SpineRow], *, width: int = 720, label_width: int = 250) -> str:
-    """One row per indicator: the range of all areas' shown figures (lowest to highest,
-    the middle half darker, the median a line), and the area's figure as a dot coloured
-    by its comparison with the partnership. Better is always to the right (a row is
-    turned round when a lower figure is better), as in Public Health England's spine
-    charts; rows with no polarity run lowest to highest."""
-    if not rows:
-        return ""
-    row_h, top, bottom = 22, 26, 30
-    value_w = 70
-    x0 = label_width + value_w + 10
-    x1 = width - 12
-    height = top + row_h * len(rows) + bottom
+def spine_bar_svg(row: SpineRow, *, width: int = 320, height: int = 18) -> str:
+    """One indicator's bar on the spine chart: the range of all areas' shown figures
+    (lowest to highest), the middle half darker, the median a line, and the area's
+    figure as a dot coloured by its comparison with the partnership. Better is always to
+    the right (a row is turned round when a lower figure is better), as in Public Health
+    England's spine charts; rows with no polarity run lowest to highest. No text inside:
+    labels are the table's, which is what screen readers and the PDF renderer read."""
+    pad = 7.0
+    x0, x1 = pad, width - pad
+    cy = height / 2
+    flip = row.higher_is_better is False
+    span = (row.high - row.low) or 1.0
+
+    def x(v: float) -> float:
+        share = (v - row.low) / span
+        share = 1 - share if flip else share
+        return x0 + max(0.0, min(1.0, share)) * (x1 - x0)
+
+    left, right = sorted((x(row.low), x(row.high)))
+    qa, qb = sorted((x(row.q1), x(row.q3)))
     parts = [
-        f'<text x="{x0}" y="16" font-size="10" fill="{MUTED}">worse / lower</text>',
-        f'<text x="{x1}" y="16" font-size="10" fill="{MUTED}" text-anchor="end">'
-        "better / higher</text>",
-        f'<text x="{label_width + value_w}" y="16" font-size="10" fill="{MUTED}" '
-        'text-anchor="end">this area</text>',
+        f'<rect x="{_f(left)}" y="{_f(cy - 5)}" width="{_f(max(right - left, 1))}" height="10" '
+        'fill="#d5dde5"/>',
+        f'<rect x="{_f(qa)}" y="{_f(cy - 5)}" width="{_f(max(qb - qa, 1))}" height="10" '
+        'fill="#8fa3b8"/>',
+        f'<line x1="{_f(x(row.median))}" x2="{_f(x(row.median))}" y1="{_f(cy - 8)}" '
+        f'y2="{_f(cy + 8)}" stroke="{INK}" stroke-width="1.5"/>',
     ]
-    for i, row in enumerate(rows):
-        cy = top + i * row_h + row_h / 2
-        if i % 2 == 0:
-            parts.append(
-                f'<rect x="0" y="{_f(cy - row_h / 2)}" width="{width}" height="{row_h}" '
-                'fill="#f4f6f8"/>'
-            )
+    if row.value is not None:
+        colour = SIGNIFICANCE_COLOURS.get(row.significance, "#ffffff")
         parts.append(
-            f'<text x="4" y="{_f(cy + 4)}" font-size="11" fill="{INK}">'
-            f"{escape(_clip(row.label, 44))}</text>"
-        )
-        parts.append(
-            f'<text x="{label_width + value_w}" y="{_f(cy + 4)}" font-size="11" fill="{INK}" '
-            f'text-anchor="end">{escape(row.value_text)}</text>'
-        )
-        flip = row.higher_is_better is False
-        span = (row.high - row.low) or 1.0
-
-        def x(v: float, *, flip: bool = flip, low: float = row.low, span: float = span) -> float:
-            share = (v - low) / span
-            share = 1 - share if flip else share
-            return x0 + max(0.0, min(1.0, share)) * (x1 - x0)
-
-        left, right = sorted((x(row.low), x(row.high)))
-        parts.append(
-            f'<rect x="{_f(left)}" y="{_f(cy - 5)}" width="{_f(right - left)}" height="10" '
-            'fill="#d5dde5"/>'
-        )
-        qa, qb = sorted((x(row.q1), x(row.q3)))
-        parts.append(
-            f'<rect x="{_f(qa)}" y="{_f(cy - 5)}" width="{_f(max(qb - qa, 1))}" height="10" '
-            'fill="#8fa3b8"/>'
-        )
-        parts.append(
-            f'<line x1="{_f(x(row.median))}" x2="{_f(x(row.median))}" y1="{_f(cy - 8)}" '
-            f'y2="{_f(cy + 8)}" stroke="{INK}" stroke-width="1.5"/>'
-        )
-        if row.value is not None:
-            colour = SIGNIFICANCE_COLOURS.get(row.significance, "#ffffff")
-            parts.append(
-                f'<circle cx="{_f(x(row.value))}" cy="{_f(cy)}" r="5" fill="{colour}" '
-                f'stroke="{INK}" stroke-width="1"/>'
-            )
-    ly = top + row_h * len(rows) + 18
-    legend = [
-        ("#d5dde5", "range of areas"),
-        ("#8fa3b8", "middle half"),
-    ]
-    lx = 4
-    for colour, text in legend:
-        parts.append(f'<rect x="{lx}" y="{ly - 8}" width="14" height="9" fill="{colour}"/>')
-        parts.append(f'<text x="{lx + 18}" y="{ly}" font-size="10" fill="{MUTED}">{text}</text>')
-        lx += 110
-    parts.append(
-        f'<line x1="{lx + 4}" x2="{lx + 4}" y1="{ly - 10}" y2="{ly + 2}" stroke="{INK}" '
-        'stroke-width="1.5"/>'
-    )
-    parts.append(f'<text x="{lx + 10}" y="{ly}" font-size="10" fill="{MUTED}">median</text>')
-    lx += 70
-    for key in ("better", "similar", "worse", "not_compared"):
-        parts.append(
-            f'<circle cx="{lx + 5}" cy="{ly - 4}" r="5" fill="{SIGNIFICANCE_COLOURS[key]}" '
+            f'<circle cx="{_f(x(row.value))}" cy="{_f(cy)}" r="5" fill="{colour}" '
             f'stroke="{INK}" stroke-width="1"/>'
         )
-        parts.append(
-            f'<text x="{lx + 14}" y="{ly}" font-size="10" fill="{MUTED}">'
-            f"{key.replace('_', ' ')}</text>"
-        )
-        lx += 90 if key == "not_compared" else 68
+    where = "not shown" if row.value is None else f"{row.value_text}"
     title = (
-        f"Spine chart of {len(rows)} indicators: each area figure against the range of "
-        "all areas of its level; the table gives every figure."
+        f"{row.label}: this area {where}; areas range from {_f(row.low)} to {_f(row.high)}, "
+        f"median {_f(row.median)}"
     )
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="spine" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'font-family="DejaVu Sans, Arial, sans-serif"><title>{escape(title)}</title>'
-        + "".join(parts)
-        + "</svg>"
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="spine-bar" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" role="img">'
+        f"<title>{escape(title)}</title>" + "".join(parts) + "</svg>"
+    )
+
+
+def legend_swatch_svg(kind: str) -> str:
+    """A small key for the spine chart legend (a bar part, the median, or a dot)."""
+    if kind in ("range", "middle"):
+        colour = "#d5dde5" if kind == "range" else "#8fa3b8"
+        shape = f'<rect x="1" y="3" width="16" height="10" fill="{colour}"/>'
+    elif kind == "median":
+        shape = f'<line x1="9" x2="9" y1="1" y2="15" stroke="{INK}" stroke-width="1.5"/>'
+    else:
+        colour = SIGNIFICANCE_COLOURS.get(kind, "#ffffff")
+        shape = f'<circle cx="9" cy="8" r="5" fill="{colour}" stroke="{INK}" stroke-width="1"/>'
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" class="swatch-svg" width="18" height="16" '
+        f'viewBox="0 0 18 16" aria-hidden="true">{shape}</svg>'
     )
 
 

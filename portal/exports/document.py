@@ -18,7 +18,13 @@ from layers.profile import (
     Profile,
     Provenance,
 )
-from portal.exports.charts import SpineRow, locator_svg, sparkline_svg, spine_svg
+from portal.exports.charts import (
+    SpineRow,
+    legend_swatch_svg,
+    locator_svg,
+    sparkline_svg,
+    spine_bar_svg,
+)
 from portal.exports.formatting import (
     NOTES,
     REFUSAL_TEXT,
@@ -60,6 +66,7 @@ class Row:
     trend_svg: str
     trend_text: str
     agreement: str
+    spine_svg: str = ""
 
     @property
     def district_significance_text(self) -> str:
@@ -71,10 +78,41 @@ class Row:
 
 
 @dataclass(frozen=True, slots=True)
+class Group:
+    """The rows of one dataset in a section, with where they come from."""
+
+    dataset: str
+    simulated: bool
+    agreement: str
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Section:
     theme: str
     title: str
     rows: tuple[Row, ...]
+
+    @property
+    def groups(self) -> list[Group]:
+        out: list[Group] = []
+        for row in self.rows:
+            if out and out[-1].dataset == row.dataset and out[-1].agreement == row.agreement:
+                out[-1] = Group(out[-1].dataset, row.simulated, row.agreement, (*out[-1].rows, row))
+            else:
+                out.append(Group(row.dataset, row.simulated, row.agreement, (row,)))
+        return out
+
+
+SPINE_LEGEND = (
+    ("range", "range of areas"),
+    ("middle", "middle half"),
+    ("median", "median"),
+    ("better", "better"),
+    ("similar", "similar"),
+    ("worse", "worse"),
+    ("not_compared", "not compared"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +120,6 @@ class ProfileDocument:
     profile: Profile
     provenance: Provenance
     sections: tuple[Section, ...]
-    spine_svg: str
     locator_svg: str
     notes: tuple[str, ...]
     refused: tuple[tuple[str, str], ...]
@@ -90,6 +127,14 @@ class ProfileDocument:
     made_by: str
     area_kind: str
     district_name: str
+
+    @property
+    def has_spine(self) -> bool:
+        return any(row.spine_svg for row in self.rows)
+
+    @property
+    def spine_legend(self) -> list[tuple[str, str]]:
+        return [(legend_swatch_svg(kind), text) for kind, text in SPINE_LEGEND]
 
     @property
     def rows(self) -> list[Row]:
@@ -133,6 +178,8 @@ def _row(item: IndicatorProfile, profile: Profile) -> Row:
         f"{item.trend[0][0].code} to {item.trend[-1][0].code}" if len(item.trend) > 1 else ""
     )
     decision = item.decision
+    value_text = figure_text(item.value, measure)
+    spine = _spine_row(item, profile, value_text)
     return Row(
         item=item,
         slug=indicator.slug,
@@ -142,7 +189,7 @@ def _row(item: IndicatorProfile, profile: Profile) -> Row:
         measure=measure,
         unit=indicator.unit,
         period=item.period.code,
-        value=figure_text(item.value, measure),
+        value=value_text,
         status=item.value.status,
         interval=interval,
         rank=rank,
@@ -158,6 +205,7 @@ def _row(item: IndicatorProfile, profile: Profile) -> Row:
             if decision.agreement_ref
             else "own agency's data"
         ),
+        spine_svg=spine_bar_svg(spine) if spine is not None else "",
     )
 
 
@@ -196,7 +244,6 @@ def build_document(
 ) -> ProfileDocument:
     """Everything the page, the PDF and the HTML export show, formatted."""
     by_theme: dict[str, list[Row]] = {}
-    spine_rows: list[SpineRow] = []
     for item in profile.indicators:
         row = _row(item, profile)
         by_theme.setdefault(item.indicator.dataset.theme, []).append(row)
@@ -206,11 +253,6 @@ def build_document(
             by_theme, key=lambda t: (THEME_ORDER.index(t) if t in THEMES else 99, t)
         )
     )
-    for section in sections:
-        for row in section.rows:
-            spine = _spine_row(row.item, profile, row.value)
-            if spine is not None:
-                spine_rows.append(spine)
     statuses = {row.status for section in sections for row in section.rows} | {
         f.status for item in profile.indicators for _, f in item.trend
     }
@@ -251,7 +293,6 @@ def build_document(
         profile=profile,
         provenance=provenance,
         sections=sections,
-        spine_svg=spine_svg(spine_rows),
         locator_svg=locator_svg(locator) if locator is not None else "",
         notes=tuple(notes),
         refused=refused,

@@ -20,8 +20,10 @@ from layers.domain.custom_areas import DefinitionError, parse_code_list
 from layers.domain.errors import ParamError
 from layers.geography import (
     custom_area_code,
+    custom_area_extent,
     define_custom_area,
     delete_custom_area,
+    district_extents,
     editable_custom_area,
     editable_custom_areas,
     redefine_custom_area,
@@ -91,9 +93,13 @@ def _base_levels() -> list[Any]:
     return [lv for lv in loaded_levels() if lv.kind == "lsoa"]
 
 
-def _map_config(levels: list[Any], chosen: str) -> dict[str, Any]:
+def _map_config(levels: list[Any], chosen: str, custom: CustomArea | None = None) -> dict[str, Any]:
     tile = reverse("tile", kwargs={"level": "LEVEL", "z": 0, "x": 0, "y": 0})
+    districts = district_extents()
+    start = custom_area_extent(custom) if custom is not None else None
     return {
+        "districts": [{"code": c, "name": n, "bbox": box} for c, n, box in districts],
+        "start": start or (districts[0][2] if districts else None),
         "levels": [
             {"slug": lv.slug, "version": lv.boundary_version, "bbox": lv.bbox_4326} for lv in levels
         ],
@@ -121,7 +127,7 @@ def _form_page(
     return render(
         request,
         "portal/custom_areas/form.html",
-        {"form": form, "custom": custom, "config": _map_config(levels, chosen)},
+        {"form": form, "custom": custom, "config": _map_config(levels, chosen, custom)},
         status=status,
     )
 

@@ -42,7 +42,7 @@
       sources: {},
       layers: [{ id: "background", type: "background", paint: { "background-color": "#f4f4f2" } }],
     },
-    bounds: current.bbox,
+    bounds: config.start || current.bbox,
     fitBoundsOptions: { padding: 20 },
     attributionControl: false,
   });
@@ -264,6 +264,13 @@
     window.clearTimeout(typing);
     typing = window.setTimeout(readBox, 300);
   });
+  var goTo = document.getElementById("go-to");
+  if (goTo) {
+    goTo.addEventListener("change", function () {
+      var d = config.districts.find(function (x) { return x.code === goTo.value; });
+      if (d) { map.fitBounds(d.bbox, { padding: 20, duration: 0 }); }
+    });
+  }
   if (levelSelect) {
     levelSelect.addEventListener("change", function () {
       current = level();
