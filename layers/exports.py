@@ -56,27 +56,32 @@ def bulk_choices(user: Any) -> list[BulkChoice]:
     )
     districts = [lv for lv in levels if lv.kind == "lad"]
     order = {"ward": 0, "msoa": 1, "lsoa": 2, "oa": 3}
+    finer = sorted(
+        (lv for lv in levels if lv.kind in order), key=lambda lv: (order[lv.kind], lv.slug)
+    )
+    # Each finer level's areas by district: exact lookups, or (wards) the district most of
+    # an area's own LSOAs lie in, as the profile's district comparator does.
+    by_district = {lv.slug: queries.district_map(lv) for lv in finer}
     for district_level in districts:
         for code, name in queries.area_names(district_level).items():
-            for level in sorted(
-                (lv for lv in levels if lv.kind in order), key=lambda lv: (order[lv.kind], lv.slug)
-            ):
-                inside = queries.codes_within(level, code) or set()
-                if inside:
+            for level in finer:
+                slug, district_of = by_district[level.slug]
+                inside = sorted(c for c, d in district_of.items() if d == code)
+                if slug == district_level.slug and inside:
                     choices.append(
                         BulkChoice(
                             value=f"{level.slug}:{code}",
-                            label=f"Every {level.name} in {name} ({len(inside)})",
+                            label=f"{level.name} in {name}: {len(inside)} areas",
                             level=level.slug,
                             within=code,
-                            codes=tuple(sorted(inside)),
+                            codes=tuple(inside),
                         )
                     )
         codes = tuple(queries.area_codes(district_level))
         choices.append(
             BulkChoice(
                 value=f"{district_level.slug}:",
-                label=f"Every {district_level.name} ({len(codes)})",
+                label=f"{district_level.name}: all {len(codes)}",
                 level=district_level.slug,
                 within="",
                 codes=codes,
@@ -89,7 +94,7 @@ def bulk_choices(user: Any) -> list[BulkChoice]:
         choices.append(
             BulkChoice(
                 value=f"{CUSTOM}:",
-                label=f"Every custom area you may use ({len(customs)})",
+                label=f"Custom areas you may use: {len(customs)}",
                 level=CUSTOM,
                 within="",
                 codes=customs,
