@@ -23,7 +23,7 @@ from django.utils import timezone
 from layers import audit, queries
 from layers.domain.errors import ParamError
 from layers.geography import custom_area_code, visible_custom_areas
-from layers.models import Area, GeographyLevel, ProfileExportJob
+from layers.models import GeographyLevel, ProfileExportJob
 from layers.read import CUSTOM, first_agency_of
 
 FORMATS = ("pdf", "xlsx", "csv", "html")
@@ -225,8 +225,3 @@ def fail_job(job: ProfileExportJob, message: str) -> None:
         detail={"job": job.public_id, "message": message[:500]},
     )
 
-
-def area_label(level: str, code: str) -> str:
-    """A readable name for a file in the ZIP (the code if the area has gone)."""
-    name = Area.objects.filter(level__slug=level, gss_code=code).values_list("name", flat=True)
-    return next(iter(name), code)
