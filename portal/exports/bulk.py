@@ -12,7 +12,6 @@ from pathlib import Path
 
 from django.utils import timezone
 
-from layers.domain.access import Use
 from layers.domain.errors import NotFound
 from layers.domain.marking import document_marking
 from layers.exports import (
@@ -23,13 +22,11 @@ from layers.exports import (
     start_job,
     store,
 )
-from layers.locator import WGS84, locator
 from layers.models import ProfileExportJob
-from layers.profile import area_profile, find_area, provenance
+from layers.profile import find_area
 from layers.read import AccessRefused
-from portal.exports.document import build_document
-from portal.exports.formatting import REFUSAL_TEXT
-from portal.exports.render import render_format
+from portal.exports.document import refusals
+from portal.exports.render import export_profile
 
 
 def build_zip(job_id: int) -> None:
@@ -48,18 +45,17 @@ def build_zip(job_id: int) -> None:
             for i, code in enumerate(job.codes, start=1):
                 try:
                     area = find_area(user, code, level=job.level)
-                    profile = area_profile(
+                    files, origin = export_profile(
                         user,
                         area,
-                        use=Use.EXPORT,
+                        formats=list(job.formats),
                         purpose=job.purpose or None,
-                        refuse_empty=True,
-                        note={"format": ",".join(job.formats), "export_job": job.public_id},
+                        made_at=made_at,
+                        note={"export_job": job.public_id},
                     )
                 except AccessRefused as refusal:
                     reasons = "; ".join(
-                        f"{slug}: {REFUSAL_TEXT.get(reason, reason)}"
-                        for slug, reason in refusal.refused.items()
+                        f"{title}: {why}" for title, why in refusals(refusal.refused)
                     )
                     left_out.append(f"{code}: not exported ({reasons})")
                     job_progress(job, n_done=i, n_refused=len(left_out))
@@ -68,24 +64,12 @@ def build_zip(job_id: int) -> None:
                     left_out.append(f"{code}: no longer there, or no longer yours to see")
                     job_progress(job, n_done=i, n_refused=len(left_out))
                     continue
-                origin = provenance(user, profile)
                 markings.add(origin.marking)
                 agreements.update(
                     f"{c.reference} v{c.version}" for c in origin.citations if c.reference
                 )
-                doc = build_document(
-                    profile,
-                    origin,
-                    locator=locator(area) if "pdf" in job.formats else None,
-                    made_by=user,
-                    made_at=made_at,
-                )
-                shapes = locator(area, srid=WGS84) if "html" in job.formats else None
-                for fmt in job.formats:
-                    archive.writestr(
-                        f"{fmt}/{export_file(area.code, made_at, fmt)}",
-                        render_format(fmt, doc, shapes),
-                    )
+                for fmt, content in files.items():
+                    archive.writestr(f"{fmt}/{export_file(area.code, made_at, fmt)}", content)
                 job_progress(job, n_done=i, n_refused=len(left_out))
             archive.writestr("README.txt", _readme(job, made_at, markings, agreements, left_out))
         partial.replace(target)

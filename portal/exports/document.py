@@ -234,6 +234,15 @@ def _spine_row(item: IndicatorProfile, profile: Profile, value_text: str) -> Spi
     )
 
 
+def refusals(refused: dict[str, str]) -> list[tuple[str, str]]:
+    """(dataset title, why it is not included) for datasets a read was refused."""
+    titles = dict(Dataset.objects.filter(slug__in=list(refused)).values_list("slug", "title"))
+    return [
+        (titles.get(slug, slug), REFUSAL_TEXT.get(reason, reason.replace("_", " ")))
+        for slug, reason in refused.items()
+    ]
+
+
 def build_document(
     profile: Profile,
     provenance: Provenance,
@@ -271,13 +280,7 @@ def build_document(
             + ", ".join(provenance.simulated)
             + " are simulated for demonstration and are not real records."
         )
-    titles = dict(
-        Dataset.objects.filter(slug__in=list(profile.refused)).values_list("slug", "title")
-    )
-    refused = tuple(
-        (titles.get(slug, slug), REFUSAL_TEXT.get(reason, reason.replace("_", " ")))
-        for slug, reason in profile.refused.items()
-    )
+    refused = tuple(refusals(profile.refused))
     area = profile.area
     if area.is_custom:
         kind = f"Custom area of {len(area.members)} LSOAs ({area.unit_level.name})"

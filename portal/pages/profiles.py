@@ -28,13 +28,12 @@ from layers.exports import (
     request_profile_export,
     zip_path,
 )
-from layers.geography import search_areas, visible_custom_areas
-from layers.locator import WGS84, locator
+from layers.geography import CUSTOM_PREFIX, search_areas, visible_custom_areas
+from layers.locator import locator
 from layers.profile import ProfileArea, area_profile, find_area, provenance
 from layers.read import CUSTOM, AccessRefused
-from portal.exports.document import build_document
-from portal.exports.formatting import REFUSAL_TEXT
-from portal.exports.render import CONTENT_TYPES, render_format
+from portal.exports.document import build_document, refusals
+from portal.exports.render import CONTENT_TYPES, export_profile
 from portal.tasks import build_profile_zip
 
 PURPOSE_KEY = "purpose"
@@ -50,7 +49,7 @@ def _ask_purpose(request: HttpRequest) -> HttpResponse:
 
 def _area(request: HttpRequest, level: str, code: str) -> ProfileArea:
     if level == CUSTOM:
-        code = f"custom-{code}"
+        code = f"{CUSTOM_PREFIX}{code}"
     try:
         return find_area(request.user, code, level=level)
     except (NotFound, ParamError):
@@ -59,7 +58,8 @@ def _area(request: HttpRequest, level: str, code: str) -> ProfileArea:
 
 def profile_url(area: ProfileArea) -> str:
     if area.is_custom:
-        return reverse("profile-custom", kwargs={"public_id": area.code.removeprefix("custom-")})
+        public_id = area.code.removeprefix(CUSTOM_PREFIX)
+        return reverse("profile-custom", kwargs={"public_id": public_id})
     return reverse("profile", kwargs={"level": area.level, "code": area.code})
 
 
@@ -121,43 +121,22 @@ def profile_export(request: HttpRequest, level: str, code: str) -> HttpResponse:
             status=400,
         )
     area = _area(request, level, code)
+    made_at = timezone.now()
     try:
-        profile = area_profile(
-            request.user,
-            area,
-            use=Use.EXPORT,
-            purpose=purpose,
-            refuse_empty=True,
-            note={"format": fmt},
+        files, _ = export_profile(
+            request.user, area, formats=[fmt], purpose=purpose, made_at=made_at
         )
     except AccessRefused as refusal:
+        reasons = refusals(refusal.refused)
         return render(
             request,
             "portal/profiles/export_refused.html",
-            {
-                "area": area,
-                "profile_url": profile_url(area),
-                "reasons": [
-                    (slug, REFUSAL_TEXT.get(reason, reason))
-                    for slug, reason in refusal.refused.items()
-                ],
-            },
+            {"area": area, "profile_url": profile_url(area), "reasons": reasons},
             status=403,
         )
-    made_at = timezone.now()
-    shapes = locator(area, srid=WGS84) if fmt == "html" else None
-    doc = build_document(
-        profile,
-        provenance(request.user, profile),
-        locator=locator(area) if fmt == "pdf" else None,
-        made_by=request.user,
-        made_at=made_at,
-    )
-    body = render_format(fmt, doc, shapes)
-    response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
-    response["Content-Disposition"] = (
-        f'attachment; filename="{export_file(area.code, made_at, fmt)}"'
-    )
+    response = HttpResponse(files[fmt], content_type=CONTENT_TYPES[fmt])
+    name = export_file(area.code, made_at, fmt)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "private, no-store"
     return response
 
