@@ -224,4 +224,3 @@ def fail_job(job: ProfileExportJob, message: str) -> None:
         level=job.level,
         detail={"job": job.public_id, "message": message[:500]},
     )
-
