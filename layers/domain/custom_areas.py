@@ -58,7 +58,7 @@ def check_definition(
 ) -> list[Problem]:
     """Every problem with a definition (empty when it is acceptable).
 
-    - `name`: required, at most MAX_NAME_LENGTH characters;
+    - `name`: required, one line of printable text, at most MAX_NAME_LENGTH characters;
     - `codes`: text codes, each once, each an area of `base_level` (an LSOA level):
       codes no level knows are named as unknown, codes of another level as such, with
       that level; at least `min_constituents` and at most MAX_CONSTITUENTS of them.
@@ -70,6 +70,9 @@ def check_definition(
         problems.append(Problem("name", "name is required"))
     elif len(name.strip()) > MAX_NAME_LENGTH:
         problems.append(Problem("name", f"name must be at most {MAX_NAME_LENGTH} characters"))
+    elif any(not ch.isprintable() for ch in name.strip()):
+        # A name goes into titles, file headers and spreadsheets: one line of text.
+        problems.append(Problem("name", "name must be one line of text (no line breaks or tabs)"))
     if base_level.kind is not LevelKind.LSOA:
         problems.append(
             Problem("base_level", f"custom areas are built from LSOAs, not {base_level.slug}")

@@ -43,14 +43,19 @@ COLUMNS = [
 def render_csv(doc: ProfileDocument) -> str:
     area = doc.profile.area
     out = io.StringIO()
-    out.write(f"# {doc.provenance.marking}\n")
-    out.write(
-        f"# Profile of {neutral(area.name)} ({area.code}, {area.level}); made "
-        f"{doc.made_at:%d %B %Y %H:%M} by {doc.made_by} for {doc.provenance.agency}\n"
+
+    def comment(text: str) -> None:
+        # One line each, whatever a name holds: a line break would start a data row.
+        out.write("# " + " ".join(text.split()) + "\n")
+
+    comment(doc.provenance.marking)
+    comment(
+        f"Profile of {area.name} ({area.code}, {area.level}); made "
+        f"{doc.made_at:%d %B %Y %H:%M} by {doc.made_by} for {doc.provenance.agency}"
     )
-    out.write(f"# {doc.agreements_text}\n")
+    comment(doc.agreements_text)
     for note in doc.notes:
-        out.write(f"# {note}\n")
+        comment(note)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in doc.rows:

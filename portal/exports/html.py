@@ -16,6 +16,7 @@ import folium  # noqa: TID251 (exports are where folium belongs, with local asse
 from branca.element import Element, Figure
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
 from layers.locator import Locator, Shape
 from portal.exports.document import ProfileDocument
@@ -42,10 +43,12 @@ def _inline_script(text: str) -> str:
 
 
 def _feature(shape: Shape, role: str) -> dict[str, Any]:
+    # folium's tooltip writes property values into the page as HTML (innerHTML), and a
+    # custom area's name is anyone's to choose: escape them, so they show as text.
     return {
         "type": "Feature",
         "geometry": shape.geometry,
-        "properties": {"code": shape.code, "name": shape.name, "role": role},
+        "properties": {"code": escape(shape.code), "name": escape(shape.name), "role": role},
     }
 
 
@@ -146,7 +149,7 @@ class _AfterMap(Element):
 def render_html(doc: ProfileDocument, locator: Locator) -> str:
     """The profile as one HTML file: the same body as the page and the PDF, and the
     interactive map (area, neighbours, district), with Leaflet inlined from npm."""
-    figure = Figure(title=f"Profile of {doc.profile.area.name}")
+    figure = Figure(title=escape(f"Profile of {doc.profile.area.name}"))  # folium does not
     figure.header.add_child(Element('<meta charset="utf-8">'), name="charset")
     figure.header.add_child(
         Element("<style>" + _static_text("vendor/leaflet/leaflet.css") + "</style>"),

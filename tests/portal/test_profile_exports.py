@@ -305,3 +305,25 @@ def test_another_agencys_custom_area_is_not_found_and_exports_need_a_format_and_
     client = session(world["manager"])
     assert export(client, world["shown_code"], "docx").status_code == 400
     assert client.get(page_url(world["shown_code"]) + "export/").status_code == 405
+
+
+def test_a_hostile_custom_area_name_stays_text_in_the_html_and_one_line_in_the_csv(world):
+    custom = world["custom"]
+    custom.name = "Ours\nE01000001,x,lsoa11"
+    custom.save()
+    client = session(world["manager"])
+    text = export(client, world["custom_code"], "csv").content.decode()
+    lines = text.splitlines()
+    header = lines.index(next(x for x in lines if x.startswith("area_code,")))
+    assert all(x.startswith("# ") for x in lines[:header])  # comments stay comments
+    assert "# Profile of Ours E01000001,x,lsoa11 (" in text
+    rows = list(csv.DictReader(io.StringIO("\n".join(lines[header:]))))
+    assert {r["area_name"] for r in rows} == {"Ours\nE01000001,x,lsoa11"}  # quoted, one row each
+    custom.name = '<img src=x onerror="alert(1)">'
+    custom.save()
+    html = export(client, world["custom_code"], "html").content.decode()
+    # Not as markup anywhere: the page escapes it, and the map's tooltip (which folium
+    # writes with innerHTML) gets it escaped too.
+    assert "<img src=x" not in html
+    assert "&lt;img src=x" in html
+    assert "\\u0026lt;img src=x" in html or "&amp;lt;img src=x" in html

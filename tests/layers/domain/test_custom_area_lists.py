@@ -80,3 +80,18 @@ def test_polygon_rings_refuses_a_shape_with_too_many_corners():
     ring = [[-1.1 + i * 1e-5, 52.6 + (i % 2) * 1e-4] for i in range(MAX_POLYGON_POSITIONS + 5)]
     with pytest.raises(ParamError, match="more than"):
         polygon_rings({"type": "Polygon", "coordinates": [ring]})
+
+
+def test_a_custom_area_name_is_one_line_of_text():
+    from layers.domain.custom_areas import check_definition
+    from layers.domain.levels import Level, LevelKind
+
+    lsoa = Level(slug="lsoa11", kind=LevelKind.LSOA, edition=2011, name="LSOAs")
+    codes = ["E01000001", "E01000002", "E01000003"]
+    known = {c: {"lsoa11"} for c in codes}
+    for bad in ("Two\nlines", "Tab\there", "Bell\x07"):
+        problems = check_definition(name=bad, codes=codes, levels_of=known, base_level=lsoa)
+        assert [p.parameter for p in problems] == ["name"], bad
+    assert (
+        check_definition(name="Clarendon Park", codes=codes, levels_of=known, base_level=lsoa) == []
+    )
