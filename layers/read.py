@@ -370,20 +370,6 @@ def released_cells(
         "policy_key": policy_key(policy),
         "finest_level": source.finest,
     }
-    ids = dict(
-        ProtectedTable.objects.filter(**identity, period__in=list(periods)).values_list(
-            "period_id", "id"
-        )
-    )
-    for period in periods:
-        if period.id not in ids:
-            ids[period.id] = protected_table(
-                release=source.release,
-                indicator=source.indicator,
-                period=period,
-                policy=policy,
-                finest_level=source.finest,
-            ).id
     fields: dict[str, tuple[str, str | None]] = {}
     expressions: dict[str, Any] = {}
     for level, codes in wanted.items():
@@ -397,10 +383,27 @@ def released_cells(
             fields[alias] = (level, code)
             expressions[alias] = KeyTransform(code, KeyTransform(level, "cells"))
     code_of = {p.id: p.code for p in periods}
+
+    def fetch() -> list[dict[str, Any]]:
+        # One query: the kept tables for these periods (unique per release, indicator,
+        # period, policy and finest level), only the wanted cells taken out of each.
+        tables = ProtectedTable.objects.filter(**identity, period__in=list(periods))
+        return list(tables.values("period_id", **expressions))
+
+    rows = fetch()
+    missing = [p for p in periods if p.id not in {r["period_id"] for r in rows}]
+    for period in missing:
+        protected_table(
+            release=source.release,
+            indicator=source.indicator,
+            period=period,
+            policy=policy,
+            finest_level=source.finest,
+        )
+    if missing:
+        rows = fetch()
     out: dict[str, dict[str, dict[str, Released]]] = {p.code: {} for p in periods}
-    for row in ProtectedTable.objects.filter(id__in=list(ids.values())).values(
-        "period_id", **expressions
-    ):
+    for row in rows:
         levels = out[code_of[row["period_id"]]]
         for alias, (level, code) in fields.items():
             found = row[alias]
