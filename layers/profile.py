@@ -49,6 +49,7 @@ from layers.read import (
     indicator_named,
     interval_parts,
     level_named,
+    periods_of_many,
     published_release,
     record_read,
     released_cells,
@@ -305,6 +306,7 @@ def area_profile(
     decisions: dict[int, Decision] = {}
     refused: dict[str, str] = {}
     sources: list[Source] = []
+    granted_indicators: list[Indicator] = []
     for indicator in candidates:
         dataset: Dataset = indicator.dataset
         if dataset.id not in decisions:
@@ -317,7 +319,22 @@ def area_profile(
             continue
         if dataset.id not in releases:
             releases[dataset.id] = published_release(dataset)
-        source = source_for(indicator, decision, releases[dataset.id])
+        granted_indicators.append(indicator)
+    # The periods of every granted indicator, asked once per release.
+    periods: dict[int, list[Period]] = {}
+    for dataset_id in {i.dataset_id for i in granted_indicators}:
+        release = releases[dataset_id]
+        if release is not None:
+            periods |= periods_of_many(
+                release, [i for i in granted_indicators if i.dataset_id == dataset_id]
+            )
+    for indicator in granted_indicators:
+        source = source_for(
+            indicator,
+            decisions[indicator.dataset_id],
+            releases[indicator.dataset_id],
+            periods=periods.get(indicator.id, []),
+        )
         if source is not None:
             sources.append(source)
 

@@ -150,6 +150,23 @@ def fetch_period_ids(release_id: int, indicator_id: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()]
 
 
+_PERIODS_OF_INDICATORS = (Path(__file__).parent / "sql" / "periods_of_indicators.sql").read_text()
+
+
+def fetch_period_ids_by_indicator(
+    release_id: int, indicator_ids: list[int]
+) -> dict[int, list[int]]:
+    """Indicator id -> the periods one release holds values for, in one query."""
+    out: dict[int, list[int]] = {i: [] for i in indicator_ids}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _PERIODS_OF_INDICATORS, {"release_id": release_id, "indicator_ids": indicator_ids}
+        )
+        for indicator_id, period_id in cursor.fetchall():
+            out.setdefault(indicator_id, []).append(period_id)
+    return out
+
+
 def area_names(level: GeographyLevel) -> dict[str, str]:
     """Area code -> name for every area of a level, in code order."""
     return dict(
