@@ -13,7 +13,7 @@ export SHARED_DATA
 # The venv is rebuilt when the pinned dependencies change.
 DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 
-.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint audit bench-tiles bench-map bench-map-national bench-ingest bench-disclosure national bench-tiles-national bench-load bench-values-national
+.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint audit bench-tiles bench-map bench-map-national bench-ingest bench-disclosure bench-profile-pdf national bench-tiles-national bench-load bench-values-national
 
 help:
 	@echo "make demo       set up everything, load the demo data, serve http://127.0.0.1:8000"
@@ -24,6 +24,7 @@ help:
 	@echo "make audit      known vulnerabilities in the pinned Python and npm packages (needs the network)"
 	@echo "make test-fast  the pure domain tests only (no database)"
 	@echo "make bench-tiles  tile latency benchmark"
+	@echo "make bench-profile-pdf  one LSOA profile PDF with 30 indicators (goal < 2 s)"
 	@echo "make national   a SYNTHETIC national geography in its own database (scale tests)"
 
 setup: system-packages venv node db migrate
@@ -108,6 +109,9 @@ bench-map-national: national
 
 bench-ingest: demo-data
 	$(PY) tests/bench/bench_ingest.py --rows 1000000
+
+bench-profile-pdf: demo-data
+	$(PY) tests/bench/bench_profile_pdf.py
 
 # A SYNTHETIC national geography (about 188,900 OAs, 35,700 LSOAs, 7,300 MSOAs, 330
 # districts, 8,700 wards) with simulated releases, in a database of its own so it never

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,12 @@ from django.db import connection, transaction
 from django.db.models import Q
 
 from layers import audit, queries
-from layers.domain.custom_areas import DefinitionError, Problem, check_definition
+from layers.domain.custom_areas import (
+    DefinitionError,
+    Problem,
+    check_definition,
+    polygon_rings,
+)
 from layers.domain.errors import ParamError
 from layers.members import memberships_of
 from layers.models import Agency, Area, CustomArea, GeographyLevel, Lookup
@@ -269,3 +275,153 @@ def extents_of(level_slug: str) -> list[tuple[str, str, tuple[float, float, floa
     ):
         out.append((area.gss_code, area.name, area.box.extent))
     return out
+
+
+def editable_custom_areas(user: Any) -> Any:
+    """Custom areas of the viewer's own agencies: the only ones they may change or delete
+    (a shared area of another agency is read-only to them)."""
+    agencies = memberships_of(user).values("agency_id")
+    return CustomArea.objects.filter(owner_id__in=agencies)
+
+
+def editable_custom_area(user: Any, public_id: str) -> CustomArea | None:
+    """One of the viewer's agencies' custom areas by its public id (None otherwise, so
+    another agency's area, shared or not, and an unknown id look the same)."""
+    return (
+        editable_custom_areas(user)
+        .select_related("base_level", "owner")
+        .filter(public_id=public_id)
+        .first()
+    )
+
+
+def snap_polygon(level: GeographyLevel, shape: Any) -> list[tuple[str, str]]:
+    """The (code, name) of the areas of `level` a drawn polygon chooses: whole areas
+    whose point on surface lies inside it (DISCLOSURE.md 6.1). A malformed shape is a
+    ParamError naming the fault; nothing is written."""
+    rings = polygon_rings(shape)
+    polygon = json.dumps({"type": "Polygon", "coordinates": [[list(p) for p in r] for r in rings]})
+    return queries.fetch_areas_in_polygon(level.id, polygon)
+
+
+@transaction.atomic
+def redefine_custom_area(
+    *,
+    acting_user: Any,
+    custom: CustomArea,
+    name: str,
+    codes: list[str],
+    is_shared: bool,
+) -> CustomArea:
+    """Change a custom area's name, members or sharing, and audit it. The same checks as
+    define_custom_area (every problem named at once, nothing written on any); the base
+    level stays. The caller has found the area among editable_custom_areas."""
+    cleaned = [c.strip() if isinstance(c, str) else c for c in codes]
+    wanted = [c for c in cleaned if isinstance(c, str)]
+    levels_of: dict[str, set[str]] = {}
+    for code, slug in Area.objects.filter(gss_code__in=wanted).values_list(
+        "gss_code", "level__slug"
+    ):
+        levels_of.setdefault(code, set()).add(slug)
+    problems = check_definition(
+        name=name, codes=cleaned, levels_of=levels_of, base_level=custom.base_level.as_domain()
+    )
+    clash = CustomArea.objects.filter(owner=custom.owner, name=name.strip()).exclude(id=custom.id)
+    if clash.exists():
+        problems.append(
+            Problem("name", f"{custom.owner.name} already has a custom area named {name.strip()!r}")
+        )
+    if problems:
+        raise DefinitionError(problems)
+    before = {
+        "name": custom.name,
+        "n_members": custom.members.count(),
+        "shared": custom.is_shared,
+    }
+    members = list(Area.objects.filter(level=custom.base_level, gss_code__in=wanted))
+    old_codes = set(custom.members.values_list("gss_code", flat=True))
+    custom.name = name.strip()
+    custom.is_shared = is_shared
+    custom.save(update_fields=["name", "is_shared", "updated_at"])
+    custom.members.set(members)
+    refresh_custom_area_unions([custom.id])
+    custom.refresh_from_db()
+    new_codes = {a.gss_code for a in members}
+    audit.record(
+        action="custom_area.changed",
+        user=acting_user,
+        agency_id=custom.owner_id,
+        level=custom.base_level.slug,
+        detail={
+            "custom_area": custom_area_code(custom),
+            "before": before,
+            "after": {"name": custom.name, "n_members": len(new_codes), "shared": is_shared},
+            "added": sorted(new_codes - old_codes),
+            "removed": sorted(old_codes - new_codes),
+        },
+    )
+    return custom
+
+
+@transaction.atomic
+def delete_custom_area(*, acting_user: Any, custom: CustomArea) -> None:
+    """Delete a custom area of the viewer's agency, and audit it (its definition is kept
+    in the event, so the audit trail can say what a past read was about)."""
+    code = custom_area_code(custom)
+    audit.record(
+        action="custom_area.deleted",
+        user=acting_user,
+        agency_id=custom.owner_id,
+        level=custom.base_level.slug,
+        detail={
+            "custom_area": code,
+            "name": custom.name,
+            "shared": custom.is_shared,
+            "members": sorted(custom.members.values_list("gss_code", flat=True)),
+        },
+    )
+    custom.delete()
+
+
+def areas_named(text: str, *, limit: int = 50) -> list[Area]:
+    """Areas whose code is `text` or whose name contains it (public geography only),
+    finest levels first."""
+    text = text.strip()
+    if not text:
+        return []
+    found = (
+        Area.objects.filter(Q(gss_code__iexact=text) | Q(name__icontains=text))
+        .select_related("level")
+        .order_by("level__kind", "name", "gss_code")
+        .defer("geom_27700")
+    )
+    return list(found[:limit])
+
+
+def district_extents() -> list[tuple[str, str, tuple[float, float, float, float]]]:
+    """(code, name, lon/lat bounding box) of every district (newest edition first), for
+    a map to go to one."""
+    rows = (
+        Area.objects.filter(level__kind="lad")
+        .annotate(box=Transform(Envelope("geom_27700"), 4326))
+        .order_by("-level__edition", "name")
+        .values_list("gss_code", "name", "box")
+    )
+    seen: set[str] = set()
+    out = []
+    for code, name, box in rows:
+        if code not in seen:
+            seen.add(code)
+            out.append((code, name, box.extent))
+    return out
+
+
+def custom_area_extent(custom: CustomArea) -> tuple[float, float, float, float] | None:
+    """A custom area's lon/lat bounding box (None before its union is computed)."""
+    box = (
+        CustomArea.objects.filter(id=custom.id, geom_27700__isnull=False)
+        .annotate(box=Transform(Envelope("geom_27700"), 4326))
+        .values_list("box", flat=True)
+        .first()
+    )
+    return box.extent if box is not None else None

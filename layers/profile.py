@@ -18,34 +18,39 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from layers import queries
-from layers.domain.access import Decision, Use
+from layers.domain.access import Decision, Reason, Use
 from layers.domain.comparison import (
     Polarity,
     Ranking,
     Significance,
+    Spread,
     compare,
     median_of,
     per_area_mean,
     rank_among,
     rank_order,
+    spread_of,
 )
 from layers.domain.disclosure.cells import MARKERS, PublicReason, Released, Status
 from layers.domain.disclosure.overlay import sum_of_published
 from layers.domain.disclosure.policy import DisclosurePolicy
 from layers.domain.errors import NotFound, ParamError
 from layers.domain.intervals import Interval, percentage_interval, rate_interval
+from layers.domain.marking import document_marking
 from layers.domain.periods import PeriodError, parse_period
 from layers.geography import custom_area_code, custom_area_for
-from layers.models import Area, Dataset, GeographyLevel, Indicator, Period
+from layers.models import Agency, AgreementVersion, Area, Dataset, GeographyLevel, Indicator, Period
 from layers.protection import PARTNERSHIP, PARTNERSHIP_CODE, published_levels
 from layers.read import (
     CUSTOM,
     AccessRefused,
     Source,
     decision_for,
+    first_agency_of,
     indicator_named,
     interval_parts,
     level_named,
+    periods_of_many,
     published_release,
     record_read,
     released_cells,
@@ -137,6 +142,9 @@ class IndicatorProfile:
     partnership: Comparator | None
     decision: Decision
     policy: DisclosurePolicy | None
+    # The shown figures of every area of the unit level (for a spine chart); for a
+    # custom area, those of its base level's areas.
+    spread: Spread | None = None
 
     def figures(self) -> Iterator[Figure]:
         """Every released figure this entry carries (what the audit event counts)."""
@@ -152,6 +160,9 @@ class Profile:
     use: Use
     purpose: str | None
     indicators: list[IndicatorProfile] = field(default_factory=list)
+    # Datasets offered at the area's level that this viewer was refused, with the
+    # reason code (use_not_permitted: the agreement does not allow this use).
+    refused: dict[str, str] = field(default_factory=dict)
 
     @property
     def n_returned(self) -> int:
@@ -213,7 +224,7 @@ def find_area(user: Any, code: str, *, level: str | None = None) -> ProfileArea:
     )
 
 
-def _offered(indicator: Indicator, area: ProfileArea, releases: dict[int, Any]) -> bool:
+def _offered(indicator: Indicator, area: ProfileArea, releases: dict[Any, Any]) -> bool:
     """Is the indicator published at the area's level at all (before any agreement)?"""
     dataset = indicator.dataset
     if area.is_custom:
@@ -221,14 +232,22 @@ def _offered(indicator: Indicator, area: ProfileArea, releases: dict[int, Any]) 
         return summable_count and dataset.level_id == area.unit_level.id
     if dataset.id not in releases:
         releases[dataset.id] = published_release(dataset)
-    levels = published_levels(indicator, dataset.level, releases[dataset.id])
+    if indicator.measure == Indicator.Measure.COUNT and indicator.is_summable:
+        # Every summable count of a dataset level reaches the same levels: ask once.
+        key = ("summable", dataset.level_id)
+        if key not in releases:
+            releases[key] = published_levels(indicator, dataset.level, releases[dataset.id])
+        levels = releases[key]
+    else:
+        levels = published_levels(indicator, dataset.level, releases[dataset.id])
     return area.level in {lv.slug for lv in levels}
 
 
-def _candidates(area: ProfileArea, only: list[str] | None) -> list[Indicator]:
+def _candidates(
+    area: ProfileArea, only: list[str] | None, releases: dict[Any, Any]
+) -> list[Indicator]:
     if only:
         chosen = [indicator_named(slug) for slug in dict.fromkeys(only)]
-        releases: dict[int, Any] = {}
         for indicator in chosen:
             if not _offered(indicator, area, releases):
                 raise ParamError(
@@ -236,9 +255,8 @@ def _candidates(area: ProfileArea, only: list[str] | None) -> list[Indicator]:
                     parameter="indicator",
                 )
         return chosen
-    found: dict[int, Any] = {}
     indicators = Indicator.objects.select_related("dataset", "dataset__level", "dataset__owner")
-    return [i for i in indicators.order_by("dataset__slug", "slug") if _offered(i, area, found)]
+    return [i for i in indicators.order_by("dataset__slug", "slug") if _offered(i, area, releases)]
 
 
 def _chosen_period(source: Source, text: str | None) -> Period:
@@ -266,6 +284,8 @@ def area_profile(
     purpose: str | None,
     indicators: list[str] | None = None,
     period: str | None = None,
+    refuse_empty: bool = False,
+    note: dict[str, Any] | None = None,
 ) -> Profile:
     """The profile of `area` for this viewer (see the module docstring).
 
@@ -273,16 +293,21 @@ def area_profile(
     is simply absent, and the refusal is named in the read's one audit event. When
     `indicators` are asked for and none is granted, the read is refused (AccessRefused,
     audited as `access.refused`). `period` (with `indicators`) picks the period; by
-    default each indicator's latest.
+    default each indicator's latest. With `refuse_empty` (exports), a read that no
+    agreement grants any of the offered datasets for is refused the same way. `note`
+    adds to the audit event's detail (e.g. the export's format).
     """
     if period and not indicators:
         raise ParamError(
             "period needs indicator: periods differ between indicators", parameter="period"
         )
-    candidates = _candidates(area, indicators)
+    # Each dataset's published release, looked up once for the whole profile.
+    releases: dict[Any, Any] = {}
+    candidates = _candidates(area, indicators, releases)
     decisions: dict[int, Decision] = {}
     refused: dict[str, str] = {}
     sources: list[Source] = []
+    granted_indicators: list[Indicator] = []
     for indicator in candidates:
         dataset: Dataset = indicator.dataset
         if dataset.id not in decisions:
@@ -293,13 +318,35 @@ def area_profile(
         if not decision.allowed:
             refused[dataset.slug] = decision.reason.value
             continue
-        source = source_for(indicator, decision, published_release(dataset))
+        if dataset.id not in releases:
+            releases[dataset.id] = published_release(dataset)
+        granted_indicators.append(indicator)
+    # The periods of every granted indicator, asked once per release.
+    periods: dict[int, list[Period]] = {}
+    for dataset_id in {i.dataset_id for i in granted_indicators}:
+        release = releases[dataset_id]
+        if release is not None:
+            periods |= periods_of_many(
+                release, [i for i in granted_indicators if i.dataset_id == dataset_id]
+            )
+    for indicator in granted_indicators:
+        source = source_for(
+            indicator,
+            decisions[indicator.dataset_id],
+            releases[indicator.dataset_id],
+            periods=periods.get(indicator.id, []),
+        )
         if source is not None:
             sources.append(source)
 
     granted = [d for d in decisions.values() if d.allowed]
-    if indicators and not granted and refused:
-        first = next(d for d in decisions.values() if not d.allowed)
+    if (indicators or refuse_empty) and not granted and refused:
+        # Name the most telling refusal: an agreement that exists but does not allow
+        # this use says more than datasets with no agreement at all.
+        first = min(
+            (d for d in decisions.values() if not d.allowed),
+            key=lambda d: d.reason is Reason.NO_AGREEMENT,
+        )
         record_read(
             action="access.refused",
             user=user,
@@ -311,11 +358,16 @@ def area_profile(
             dataset_id=next(iter(decisions)),
             n_returned=0,
             n_withheld=0,
-            detail={"read": ACTION, "area": area.code, "indicators": indicators},
+            detail={
+                "read": ACTION,
+                "area": area.code,
+                "indicators": indicators,
+                **(note or {}),
+            },
         )
-        raise AccessRefused(first)
+        raise AccessRefused(first, refused=dict(sorted(refused.items())))
 
-    profile = Profile(area=area, use=use, purpose=purpose)
+    profile = Profile(area=area, use=use, purpose=purpose, refused=dict(sorted(refused.items())))
     context = _Context(area)
     for source in sources:
         profile.indicators.append(_indicator_profile(source, area, context, period))
@@ -334,6 +386,7 @@ def area_profile(
             "area": area.code,
             "indicators": [i.indicator.slug for i in profile.indicators],
             "periods": sorted({i.period.code for i in profile.indicators}),
+            **(note or {}),
         },
     )
     return profile
@@ -345,6 +398,12 @@ class _Context:
     def __init__(self, area: ProfileArea) -> None:
         self.area = area
         self._districts: dict[str, tuple[str | None, dict[str, str]]] = {}
+        self._names: dict[tuple[str, str], str] = {}
+
+    def area_name(self, level: str, code: str) -> str:
+        if (level, code) not in self._names:
+            self._names[(level, code)] = queries.area_name(level, code)
+        return self._names[(level, code)]
 
     def districts(self, level: GeographyLevel) -> tuple[str | None, dict[str, str]]:
         if level.slug not in self._districts:
@@ -405,7 +464,7 @@ def _indicator_profile(
     def comparator(level: str | None, code: str | None, codes: list[str]) -> Comparator | None:
         if not level or not code:
             return None
-        name = "Partnership" if level == PARTNERSHIP else queries.area_name(level, code)
+        name = "Partnership" if level == PARTNERSHIP else context.area_name(level, code)
         cell = cells.get(level, {}).get(code)
         with_data = [
             c for c in codes if c in level_cells and level_cells[c].status is not Status.NO_DATA
@@ -463,6 +522,7 @@ def _indicator_profile(
         partnership=partnership,
         decision=source.decision,
         policy=source.policy,
+        spread=spread_of(float(v) for v in shown.values() if v is not None),
     )
 
 
@@ -481,3 +541,88 @@ def _interval(
             return None
         return percentage_interval(numerator, denominator)
     return rate_interval(numerator, denominator, per=per)
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """An agreement a profile's figures are shared under, as a document cites it; or
+    (reference None) the viewer's own agency's data, which needs no agreement."""
+
+    reference: str | None
+    version: int | None
+    title: str
+    provider: str
+    legal_basis: str
+    marking: str
+    datasets: tuple[str, ...]
+    policy: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """What a profile document states about where its figures come from."""
+
+    citations: tuple[Citation, ...]
+    marking: str
+    agency: str
+    simulated: tuple[str, ...]
+
+
+def provenance(user: Any, profile: Profile) -> Provenance:
+    """The agreements (version, marking, policy) and datasets behind a profile's figures,
+    the marking the document carries (the strictest of its agreements'), the agency the
+    viewer read it for, and which datasets are simulated."""
+    by_agreement: dict[tuple[str | None, int | None], list[IndicatorProfile]] = {}
+    for item in profile.indicators:
+        key = (item.decision.agreement_ref, item.decision.agreement_version)
+        by_agreement.setdefault(key, []).append(item)
+    citations: list[Citation] = []
+    for (ref, version), items in sorted(
+        by_agreement.items(), key=lambda kv: (kv[0][0] is None, kv[0][0] or "", kv[0][1] or 0)
+    ):
+        datasets = tuple(sorted({i.indicator.dataset.title for i in items}))
+        policy = items[0].policy.describe() if items[0].policy else None
+        if ref is None:
+            owners = sorted({i.indicator.dataset.owner.name for i in items})
+            citations.append(
+                Citation(None, None, "Own agency's data", ", ".join(owners), "", "", datasets, None)
+            )
+            continue
+        terms = (
+            AgreementVersion.objects.select_related("agreement__provider")
+            .filter(agreement__reference=ref, version=version)
+            .first()
+        )
+        if terms is None:  # the decision named it a moment ago; never cite a guess
+            raise NotFound(f"agreement {ref} v{version} is not on record")
+        citations.append(
+            Citation(
+                reference=ref,
+                version=version,
+                title=terms.title,
+                provider=terms.agreement.provider.name,
+                legal_basis=terms.get_legal_basis_display(),
+                marking=terms.marking,
+                datasets=datasets,
+                policy=policy,
+            )
+        )
+    agency_ids = sorted({i.decision.agency_id for i in profile.indicators if i.decision.agency_id})
+    if not agency_ids:
+        first = first_agency_of(user)
+        agency_ids = [first] if first else []
+    agencies = Agency.objects.filter(id__in=agency_ids).order_by("name")
+    return Provenance(
+        citations=tuple(citations),
+        marking=document_marking(c.marking for c in citations if c.reference),
+        agency=", ".join(a.name for a in agencies),
+        simulated=tuple(
+            sorted(
+                {
+                    i.indicator.dataset.title
+                    for i in profile.indicators
+                    if i.indicator.dataset.is_simulated
+                }
+            )
+        ),
+    )

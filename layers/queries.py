@@ -21,6 +21,7 @@ from layers.domain.access import (
 from layers.domain.disclosure.policy import DisclosurePolicy, WardMethod, ZeroPolicy
 from layers.members import memberships_of
 from layers.models import AgreementVersion, Area, Dataset, GeographyLevel, Lookup
+from layers.sqlfile import load_statements
 
 
 def viewer_for(user: Any) -> Viewer:
@@ -149,6 +150,23 @@ def fetch_period_ids(release_id: int, indicator_id: int) -> tuple[int, ...]:
             _PERIODS_OF_RELEASE, {"release_id": release_id, "indicator_id": indicator_id}
         )
         return tuple(row[0] for row in cursor.fetchall())
+
+
+_PERIODS_OF_INDICATORS = (Path(__file__).parent / "sql" / "periods_of_indicators.sql").read_text()
+
+
+def fetch_period_ids_by_indicator(
+    release_id: int, indicator_ids: list[int]
+) -> dict[int, list[int]]:
+    """Indicator id -> the periods one release holds values for, in one query."""
+    out: dict[int, list[int]] = {i: [] for i in indicator_ids}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _PERIODS_OF_INDICATORS, {"release_id": release_id, "indicator_ids": indicator_ids}
+        )
+        for indicator_id, period_id in cursor.fetchall():
+            out.setdefault(indicator_id, []).append(period_id)
+    return out
 
 
 def area_names(level: GeographyLevel) -> dict[str, str]:
@@ -280,3 +298,67 @@ def has_ratio_parts(release_id: int, indicator_id: int) -> bool:
 def exact_parents_slugs(level: GeographyLevel) -> list[str]:
     """Levels an exact lookup links `level` to, without loading the rows."""
     return sorted(_linked_levels(level.id, _newest_lookup_id(), exact_only=True))
+
+
+_SNAP = (Path(__file__).parent / "sql" / "custom_area_snap.sql").read_text()
+
+
+def fetch_areas_in_polygon(level_id: int, polygon_geojson: str) -> list[tuple[str, str]]:
+    """(code, name) of the areas of a level whose point on surface is in the polygon."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SNAP, {"level_id": level_id, "polygon": polygon_geojson})
+        return [(code, name) for code, name in cursor.fetchall()]
+
+
+_LOCATOR = load_statements(Path(__file__).parent / "sql" / "locator_shapes.sql")
+
+
+def fetch_area_shapes(
+    level_id: int,
+    codes: list[str],
+    *,
+    simplify: float,
+    min_area: float,
+    srid: int,
+    precision: int,
+    near: tuple[float, float, float, float] | None = None,
+) -> list[tuple[str, str, str]]:
+    """(code, name, GeoJSON geometry text) of areas of one level, in the SRID asked for;
+    with `near` (a box in British National Grid metres), only those touching it."""
+    minx, miny, maxx, maxy = near or (-1e9, -1e9, 1e9, 1e9)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LOCATOR["areas"],
+            {
+                "level_id": level_id,
+                "codes": codes,
+                "simplify": simplify,
+                "min_area": min_area,
+                "srid": srid,
+                "precision": precision,
+                "minx": minx,
+                "miny": miny,
+                "maxx": maxx,
+                "maxy": maxy,
+            },
+        )
+        return [(code, name, geometry) for code, name, geometry in cursor.fetchall()]
+
+
+def fetch_custom_area_shape(
+    custom_area_id: int, *, simplify: float, min_area: float, srid: int, precision: int
+) -> str | None:
+    """GeoJSON geometry text of a custom area's union (None before it is computed)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _LOCATOR["custom_area"],
+            {
+                "custom_area_id": custom_area_id,
+                "simplify": simplify,
+                "min_area": min_area,
+                "srid": srid,
+                "precision": precision,
+            },
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None

@@ -46,9 +46,11 @@ class AccessRefused(DomainError):
 
     code = "access_refused"
 
-    def __init__(self, decision: Decision) -> None:
+    def __init__(self, decision: Decision, *, refused: Mapping[str, str] | None = None) -> None:
         super().__init__(f"access refused: {decision.reason.value}")
         self.decision = decision
+        # A read over several datasets: each refused dataset's slug and reason code.
+        self.refused = dict(refused or {})
 
 
 def decision_for(
@@ -173,6 +175,18 @@ def periods_of(release: Release, indicator: Indicator) -> list[Period]:
     """The periods the release holds for the indicator, oldest first."""
     ids = queries.fetch_period_ids(release.id, indicator.id)
     return list(Period.objects.filter(id__in=ids).order_by("start_on", "end_on"))
+
+
+def periods_of_many(release: Release, indicators: Sequence[Indicator]) -> dict[int, list[Period]]:
+    """Indicator id -> the periods the release holds for it, oldest first (two queries
+    for any number of indicators)."""
+    ids = queries.fetch_period_ids_by_indicator(release.id, [i.id for i in indicators])
+    wanted = {p for period_ids in ids.values() for p in period_ids}
+    found = {p.id: p for p in Period.objects.filter(id__in=wanted)}
+    return {
+        indicator: sorted((found[p] for p in period_ids), key=lambda p: (p.start_on, p.end_on))
+        for indicator, period_ids in ids.items()
+    }
 
 
 def _period(text: str | None, periods: list[Period]) -> Period:
@@ -339,11 +353,19 @@ class Source:
         return self.decision.policy if self.decision.disclosure_applies else None
 
 
-def source_for(indicator: Indicator, decision: Decision, release: Release | None) -> Source | None:
-    """The source of a granted read, or None when there is no release or no values yet."""
+def source_for(
+    indicator: Indicator,
+    decision: Decision,
+    release: Release | None,
+    *,
+    periods: list[Period] | None = None,
+) -> Source | None:
+    """The source of a granted read, or None when there is no release or no values yet.
+    `periods`: the release's periods for the indicator, when the caller has them."""
     if not decision.allowed or release is None:
         return None
-    periods = periods_of(release, indicator)
+    if periods is None:
+        periods = periods_of(release, indicator)
     if not periods:
         return None
     return Source(indicator, release, periods, decision, _finest(decision, indicator.dataset))

@@ -170,6 +170,8 @@ STATICFILES_DIRS = [
     ("vendor/maplibre-gl", BASE_DIR / "node_modules" / "maplibre-gl" / "dist"),
     ("vendor/colorbrewer", BASE_DIR / "node_modules" / "colorbrewer"),
     ("vendor/swagger-ui-dist", BASE_DIR / "node_modules" / "swagger-ui-dist"),
+    # Leaflet for the interactive map inside HTML profile exports (inlined into the file).
+    ("vendor/leaflet", BASE_DIR / "node_modules" / "leaflet" / "dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -277,6 +279,10 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 UPLOAD_TMP = Path(env_str("UPLOAD_TMP") or BASE_DIR / "var" / "incoming")
+# Profiles of many areas at once (ZIPs made by the worker): kept outside the web root and
+# handed only to the user who asked, for this many hours.
+EXPORT_STORE = Path(env_str("EXPORT_STORE") or BASE_DIR / "var" / "exports")
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 24)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

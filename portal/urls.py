@@ -3,7 +3,16 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from portal.pages import accounts, agreements, health, tiles, twofactor, uploads
+from portal.pages import (
+    accounts,
+    agreements,
+    custom_areas,
+    health,
+    profiles,
+    tiles,
+    twofactor,
+    uploads,
+)
 from portal.pages import map as map_pages
 
 urlpatterns = [
@@ -54,6 +63,40 @@ urlpatterns = [
     path("uploads/jobs/<str:task_id>.json", uploads.upload_job_status, name="upload-job-status"),
     path("uploads/<slug:release_id>/", uploads.upload_report, name="upload-report"),
     path("uploads/<slug:release_id>/withdraw/", uploads.upload_withdraw, name="upload-withdraw"),
+    path("profiles/", profiles.profile_index, name="profile-index"),
+    path("profiles/bulk/", profiles.bulk_new, name="profile-bulk"),
+    path(
+        "profiles/bulk/<str:public_id>.json", profiles.bulk_job_status, name="profile-bulk-status"
+    ),
+    path("profiles/bulk/<str:public_id>/", profiles.bulk_job, name="profile-bulk-job"),
+    path(
+        "profiles/bulk/<str:public_id>/download/",
+        profiles.bulk_download,
+        name="profile-bulk-download",
+    ),
+    path("profiles/custom/<str:public_id>/", profiles.custom_profile_page, name="profile-custom"),
+    path(
+        "profiles/custom/<str:public_id>/export/",
+        profiles.custom_profile_export,
+        name="profile-custom-export",
+    ),
+    path("profiles/<slug:level>/<str:code>/", profiles.profile_page, name="profile"),
+    path(
+        "profiles/<slug:level>/<str:code>/export/", profiles.profile_export, name="profile-export"
+    ),
+    path("custom-areas/", custom_areas.custom_area_list, name="custom-area-list"),
+    path("custom-areas/new/", custom_areas.custom_area_new, name="custom-area-new"),
+    path("custom-areas/snap/", custom_areas.custom_area_snap, name="custom-area-snap"),
+    path(
+        "custom-areas/<str:public_id>/edit/",
+        custom_areas.custom_area_edit,
+        name="custom-area-edit",
+    ),
+    path(
+        "custom-areas/<str:public_id>/delete/",
+        custom_areas.custom_area_delete,
+        name="custom-area-delete",
+    ),
     path("api/v1/", include("api.v1.urls")),
     path("admin/", admin.site.urls),
 ]

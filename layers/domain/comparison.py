@@ -100,3 +100,30 @@ def compare(interval: Interval | None, benchmark: float | None, polarity: Polari
         return Significance.HIGHER if higher else Significance.LOWER
     good = higher == (polarity is Polarity.HIGHER_IS_BETTER)
     return Significance.BETTER if good else Significance.WORSE
+
+
+@dataclass(frozen=True, slots=True)
+class Spread:
+    """The range of the shown figures of the areas of one level: what a spine chart draws
+    an area's figure against (lowest, quartiles, median, highest, how many)."""
+
+    low: float
+    q1: float
+    median: float
+    q3: float
+    high: float
+    n: int
+
+
+def spread_of(shown: Iterable[float]) -> Spread | None:
+    """Lowest, quartiles (inclusive method, as a spreadsheet's QUARTILE.INC), median and
+    highest of shown figures; None when there are none. Every input is a released
+    figure, so nothing here can reveal a withheld one (module docstring)."""
+    figures = sorted(shown)
+    if not figures:
+        return None
+    if len(figures) == 1:
+        only = figures[0]
+        return Spread(only, only, only, only, only, 1)
+    q1, median, q3 = statistics.quantiles(figures, n=4, method="inclusive")
+    return Spread(figures[0], q1, median, q3, figures[-1], len(figures))

@@ -4,6 +4,7 @@ from layers.models.agency import Agency, Membership
 from layers.models.agreement import Agreement, AgreementVersion, LegalBasis
 from layers.models.audit import AuditEvent
 from layers.models.dataset import Dataset, Indicator
+from layers.models.export import ProfileExportJob
 from layers.models.geography import Area, AreaShape, CustomArea, GeographyLevel, Lookup
 from layers.models.protection import ProtectedTable
 from layers.models.release import Period, Release
@@ -27,6 +28,7 @@ __all__ = [
     "Lookup",
     "Membership",
     "Period",
+    "ProfileExportJob",
     "ProtectedTable",
     "RecoveryCode",
     "RecoveryCodes",

@@ -39,7 +39,6 @@ INDICATORS = ("burglary", "burglary-rate", "secured-pct")
 
 # The map's own endpoints (portal/pages/map.py): a signed-in browser session, not a token.
 MAP_VALUES_URL = "/map/values/?indicator={indicator}&level={level}"
-# TODO(issue #8, profile exports): XLSX and PDF exports of the profile join here too.
 
 
 @pytest.fixture
@@ -164,6 +163,104 @@ def test_custom_area_values_and_profile(scenario):
     assert body["indicators"][0]["value"]["marker"] == "[c]"
     listed = client.get("/api/v1/custom-areas/")
     assert_clean(listed.content.decode(), listed.json(), where="custom-areas list")
+
+
+NUMBER = re.compile(r"(?<![\w.])\d[\d,]*(?:\.\d+)?")
+
+
+def assert_no_secret_number(text: str, *, where: str) -> None:
+    """For formatted text (PDF, page, HTML): no number, thousands separators read, is
+    SECRET. Stricter than WHOLE, which a shown 1,937 would not trip."""
+    for token in NUMBER.findall(text):
+        assert float(token.replace(",", "")) != SECRET, f"{where}: {SECRET} appears ({token})"
+
+
+def without_drawing(html: str) -> str:
+    """Markup without scripts, and each SVG chart reduced to its title (what it says in
+    words, figures included): the rest of their numbers are coordinates."""
+    html = re.sub(r"<script\b.*?</script>", "", html, flags=re.S)
+    return re.sub(
+        r"<svg\b.*?</svg>",
+        lambda m: " ".join(re.findall(r"<title>(.*?)</title>", m.group(0), flags=re.S)),
+        html,
+        flags=re.S,
+    )
+
+
+def test_profile_page_and_every_export_format(scenario, tmp_path):
+    """The profile page and its PDF, XLSX, CSV and HTML exports, of the area, of every
+    area its figure is part of (MSOA, ward, district) and of the custom area holding it:
+    the figure is nowhere, and the area's own figures are [c]."""
+    import io as _io
+    import subprocess
+
+    import openpyxl
+    from django.test import Client
+
+    from tests.signin import sign_in
+
+    browser = sign_in(Client(), scenario["council_analyst"])
+    session = browser.session
+    session["purpose"] = PURPOSE["purpose"]
+    session.save()
+    code, parents = scenario["secret_code"], scenario["parents"]
+    areas = [
+        ("lsoa11", code),
+        ("msoa11", parents["msoa11"]),
+        ("ward13", parents["ward13"]),
+        ("lad19", parents["lad19"]),
+        ("custom", scenario["custom_code"].removeprefix("custom-")),
+    ]
+    for level, area in areas:
+        url = f"/profiles/{level}/{area}/"
+        page = browser.get(url)
+        assert page.status_code == 200, (url, page.status_code)
+        assert_no_secret_number(without_drawing(page.content.decode()), where=f"page {url}")
+        # Every file holds the same document as the page; the drawn formats (PDF, HTML)
+        # are read for the area and its custom area, the tables for every area.
+        drawn = level in ("lsoa11", "custom")
+        for fmt in ("csv", "xlsx", "pdf", "html") if drawn else ("csv", "xlsx"):
+            where = f"{fmt} {url}"
+            response = browser.post(url + "export/", {"format": fmt})
+            assert response.status_code == 200, where
+            if fmt == "csv":
+                text = response.content.decode()
+                assert_clean(text, where=where)
+                rows = list(csv.DictReader(x for x in io.StringIO(text) if x[0] != "#"))
+                assert float(SECRET) not in {
+                    float(v) for r in rows for v in r.values() if re.fullmatch(r"-?[\d.]+", v)
+                }
+                if level in ("lsoa11", "custom"):
+                    for row in rows:
+                        if row["indicator"] in INDICATORS and row["is_latest"] == "yes":
+                            assert row["value"] == "[c]", (where, row["indicator"])
+            elif fmt == "xlsx":
+                book = openpyxl.load_workbook(_io.BytesIO(response.content))
+                cells = [c.value for ws in book for r in ws.iter_rows() for c in r if c.value]
+                assert float(SECRET) not in {
+                    float(v) for v in cells if isinstance(v, int | float)
+                }, where
+                for text in (v for v in cells if isinstance(v, str)):
+                    assert_clean(text, where=where)
+            elif fmt == "pdf":
+                path = tmp_path / "profile.pdf"
+                path.write_bytes(response.content)
+                text = subprocess.run(
+                    ["pdftotext", "-layout", str(path), "-"],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
+                assert_no_secret_number(text, where=where)
+                if level == "lsoa11":
+                    assert "[c]" in text
+            else:
+                html = response.content.decode()
+                # Leaflet's own source holds numbers; the profile is what is checked.
+                body = html[html.index('<div class="export-page">') :]
+                assert_no_secret_number(
+                    re.sub(r"<script>.*?</script>", "", body, flags=re.S), where=where
+                )
 
 
 def tile_of(code: str, z: int) -> tuple[int, int]:

@@ -62,3 +62,59 @@ def page(browser, portal_url):
     page.base_url = portal_url
     yield page
     context.close()
+
+
+@pytest.fixture
+def shared_url(db):
+    """A live server that shares the test's own database connection and transaction, so
+    a browser sees rows the test made (users, sessions, releases) and everything the
+    pages write is rolled back with the test, while the demo geography stays.
+
+    The server answers one request at a time (Django's plain WSGIServer, which closes
+    each connection), so the shared connection is never used by two requests at once;
+    Django's per-request connection clean-up, which would close a connection found in a
+    transaction, is off while it runs.
+    """
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.servers.basehttp import WSGIServer
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections, connections
+    from django.test.testcases import LiveServerThread, QuietWSGIRequestHandler, _MediaFilesHandler
+
+    # The wrapper itself, taken here in the test's thread (django.db.connection is a proxy
+    # that would resolve to the server thread's own connection).
+    shared = connections["default"]
+
+    class SharedConnectionServer(LiveServerThread):
+        def run(self) -> None:
+            connections["default"] = shared
+            try:
+                handler = self.static_handler(_MediaFilesHandler(WSGIHandler()))
+                self.httpd = WSGIServer(
+                    (self.host, self.port), QuietWSGIRequestHandler, allow_reuse_address=False
+                )
+                self.port = self.httpd.server_address[1]
+                self.httpd.set_app(handler)
+                self.is_ready.set()
+                self.httpd.serve_forever()
+            except Exception as error:  # reported to the test below
+                self.error = error
+                self.is_ready.set()
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    shared.inc_thread_sharing()
+    thread = SharedConnectionServer("127.0.0.1", StaticFilesHandler, port=0)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    try:
+        if thread.error:
+            raise thread.error
+        yield f"http://127.0.0.1:{thread.port}"
+    finally:
+        thread.terminate()
+        shared.dec_thread_sharing()
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
