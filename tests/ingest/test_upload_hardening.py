@@ -209,7 +209,7 @@ def test_an_upload_over_the_limit_is_refused_with_its_true_size(
         {"dataset": crime.slug, "file": SimpleUploadedFile("big.csv", body.encode())},
     )
     rejected = Release.objects.get(dataset=crime, status="rejected")
-    assert response.status_code == 302 and str(rejected.id) in response["Location"]
+    assert response.status_code == 302 and rejected.public_id in response["Location"]
     message = rejected.report["problems"][0]["message"]
     assert f"{len(body):,} bytes is more than the 1,000 allowed" in message
     assert rejected.stored_path == ""

@@ -60,7 +60,7 @@ def test_errors_are_documented_as_problem_json_and_unknown_paths_are_problems():
     assert set(values["403"]["content"]) == {"application/problem+json"}
     areas = schema["paths"]["/api/v1/areas/"]["get"]["responses"]
     assert set(areas["200"]["content"]) == {"application/geo+json"}
-    for path in ("/api/v1/nothing/", "/api/v1/releases/not-a-number/"):
+    for path in ("/api/v1/nothing/", "/api/v1/releases/not.an.id/"):
         response = APIClient().post(path)
         assert (
             response.status_code == 404 and response["Content-Type"] == "application/problem+json"
