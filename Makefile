@@ -13,7 +13,7 @@ export SHARED_DATA
 # The venv is rebuilt when the pinned dependencies change.
 DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml requirements.lock | sha256sum | cut -c1-12)
 
-.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint audit bench-tiles bench-map bench-map-national bench-ingest bench-disclosure bench-profile-pdf national bench-tiles-national bench-load bench-values-national
+.PHONY: help setup system-packages venv node db db-stop migrate demo demo-data test test-fast lint audit bench-tiles bench-map bench-map-national bench-ingest bench-disclosure bench-profile-pdf national bench-tiles-national bench-load bench-values-national bench
 
 help:
 	@echo "make demo       set up everything, load the demo data, serve http://127.0.0.1:8000"
@@ -26,6 +26,7 @@ help:
 	@echo "make bench-tiles  tile latency benchmark"
 	@echo "make bench-profile-pdf  one LSOA profile PDF with 30 indicators (goal < 2 s)"
 	@echo "make national   a SYNTHETIC national geography in its own database (scale tests)"
+	@echo "make bench      every benchmark (tiles vs tipg, values, map, ingest, disclosure, PDF, load)"
 
 setup: system-packages venv node db migrate
 
@@ -139,3 +140,11 @@ bench-disclosure: venv
 
 bench-values-national: national
 	COMMONGROUND_DB=$(NATIONAL_DB) $(PY) tests/bench/bench_values_national.py
+
+# Every benchmark of the scale issue in one run, then one summary (tiles against tipg,
+# values, the map, a 10,000,000-row ingest against raw COPY, disclosure, the profile PDF,
+# and the load test with /healthz during a big ingest). BENCH_ARGS=--quick for a shorter run.
+BENCH_ARGS ?=
+bench: demo-data national
+	@scripts/system-packages.sh wrk
+	$(PY) tests/bench/run_all.py $(BENCH_ARGS)
