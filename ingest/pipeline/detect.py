@@ -23,6 +23,7 @@ import hashlib
 import os
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -85,6 +86,11 @@ def _unsafe_member(name: str) -> bool:
     )
 
 
+# What a damaged or hostile archive raises while it is read (RuntimeError: an encrypted
+# member; zlib.error: a corrupt deflate stream).
+_DAMAGED = (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError, RuntimeError)
+
+
 def check_zip(path: Path, *, label: str) -> list[zipfile.ZipInfo]:
     """The members of a zip archive, once it is known to be safe to unpack."""
     try:
@@ -121,8 +127,7 @@ def check_zip(path: Path, *, label: str) -> list[zipfile.ZipInfo]:
                     f"{label}: the archive would unpack to {total // max(packed, 1):,} times "
                     f"its packed size (more than {_MAX_RATIO}x: refused as a possible zip bomb)"
                 )
-    except (zipfile.BadZipFile, EOFError, NotImplementedError, ValueError, RuntimeError):
-        # RuntimeError: an encrypted member
+    except _DAMAGED:
         raise FileRefused(f"{label}: a damaged zip archive or spreadsheet") from None
     return members
 
@@ -141,8 +146,11 @@ def _check_spreadsheet_xml(path: Path, members: list[zipfile.ZipInfo], *, label:
         for member in members:
             if not member.filename.lower().endswith((".xml", ".rels", ".vml")):
                 continue
-            with archive.open(member) as handle:
-                head = handle.read(64 * 1024)
+            try:
+                with archive.open(member) as handle:
+                    head = handle.read(64 * 1024)
+            except _DAMAGED:
+                raise FileRefused(f"{label}: a damaged zip archive or spreadsheet") from None
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise FileRefused(
                     f"{label}: the spreadsheet's XML ({member.filename}) declares a DTD or "

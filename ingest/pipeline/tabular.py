@@ -89,6 +89,8 @@ def check_text(path: Path) -> tuple[list[str], str]:
     header = next(csv.reader(io.StringIO(sample), delimiter=delimiter), None)
     if header is None:
         raise ParseError("the file is empty")
+    if not header:
+        raise ParseError("the first line is blank: it should hold the column names")
     if len(header) < 2:
         raise ParseError(
             f"only one column found (header {header[0][:60]!r}): the delimiter "
@@ -125,6 +127,13 @@ def read_frames(path: Path, file_format: str) -> tuple[list[str], Frames]:
             )
             try:
                 for frame in reader:
+                    if not isinstance(frame.index, pd.RangeIndex):
+                        # pandas takes a first data row longer than the header as
+                        # "the leading cells are an index": refuse, never shift columns.
+                        raise ParseError(
+                            f"the rows do not line up with the header: row 2 has more "
+                            f"cells than the header's {len(header)} columns"
+                        )
                     frame.index = frame.index + 2
                     yield frame
             except pd.errors.ParserError as exc:

@@ -7,7 +7,7 @@ import pytest
 
 from layers import audit
 from layers.models import Agreement, AuditEvent
-from tests.builders import three_parties
+from tests.builders import make_agreement, three_parties
 from tests.signin import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -69,6 +69,26 @@ def test_agreement_of_other_agencies_is_404_for_an_outsider(client, parties):
     assert client.get("/agreements/ISA-2025-001/").status_code == 404
     assert client.get("/agreements/ISA-2025-001/v1/").status_code == 404
     assert client.post("/agreements/ISA-2025-001/suspend/", {"reason": "x"}).status_code == 404
+
+
+def test_a_draft_between_other_agencies_is_404_and_absent_from_lists(client, parties):
+    """A draft is work in progress between its parties: another agency's information
+    manager cannot open it, edit it, see it listed or find it in the due list."""
+    make_agreement(
+        reference="ISA-2026-DRAFT",
+        provider=parties["police"],
+        status="draft",
+    )
+    outsider = as_user(client, "fim")
+    for url in ("/agreements/", "/agreements/?status=draft"):
+        assert "ISA-2026-DRAFT" not in outsider.get(url).content.decode()
+    for url in ("/agreements/ISA-2026-DRAFT/", "/agreements/ISA-2026-DRAFT/v1/"):
+        assert outsider.get(url).status_code == 404
+    edit = outsider.post("/agreements/ISA-2026-DRAFT/edit/", form_data(title="taken over"))
+    assert edit.status_code == 404
+    assert Agreement.objects.get(reference="ISA-2026-DRAFT").current.title != "taken over"
+    client.logout()
+    assert as_user(client, "cim").get("/agreements/ISA-2026-DRAFT/").status_code == 200
 
 
 def test_recipient_may_read_but_not_change_an_agreement(client, parties):

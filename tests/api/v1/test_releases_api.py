@@ -108,3 +108,14 @@ def test_release_detail_for_the_owner_only(world):
     assert (
         client_for(world["council_feed"]).get(f"/api/v1/releases/{release_id}/").status_code == 404
     )
+
+
+def test_release_ids_are_opaque_and_the_row_number_finds_nothing(world):
+    """No enumeration through sequential ids: the API and the upload pages name a release
+    by a random public id; its database row number is not an address for anyone."""
+    release_id = post(client_for(world["police_feed"])).json()["release"]["id"]
+    release = Release.objects.get(public_id=release_id)
+    assert not release_id.isdigit() and len(release_id) == 12
+    owner = client_for(world["police_feed"])
+    assert owner.get(f"/api/v1/releases/{release.pk}/").status_code == 404
+    assert owner.get(f"/api/v1/releases/{release_id}/").status_code == 200
