@@ -298,7 +298,11 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.v1.negotiation.FirstRenderer",
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": env_str("API_THROTTLE_RATE", default="600/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("API_THROTTLE_RATE", default="600/minute"),
+        # The public API (api/v1/public.py), per address: no sign-in, so a lower rate.
+        "public": env_str("PUBLIC_API_THROTTLE_RATE", default="60/minute"),
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 
