@@ -145,6 +145,7 @@ class PublicIndicators(PublicView):
         "the agreement publishing them and its disclosure policy (no sign-in)",
         operation_id="public_indicators",
         ok=PUBLIC_CATALOGUE,
+        public=True,
     )
     def get(self, request: Request) -> Response:
         response = Response(catalogue_json())
@@ -162,6 +163,7 @@ class PublicIndicatorValues(PublicView):
         parameters=[PUBLIC_LEVEL, PERIOD_PARAM],
         ok=VALUES,
         errors=(400, 403, 404),
+        public=True,
     )
     def get(self, request: Request, slug: str) -> Response:
         table = public_values(
@@ -189,6 +191,7 @@ class PublicAreaProfile(PublicView):
         ],
         ok=PROFILE,
         errors=(400, 404),
+        public=True,
     )
     def get(self, request: Request, code: str) -> Response:
         area = find_area(None, code, level=request.query_params.get("level") or None)

@@ -192,3 +192,20 @@ def test_every_other_api_endpoint_refuses_an_anonymous_caller(world):
             assert "value" not in response.content.decode().replace("values", "")
         checked += 1
     assert checked >= 12
+
+
+def test_the_public_api_is_documented_without_sign_in():
+    import yaml
+
+    schema = yaml.safe_load(APIClient().get("/api/v1/schema/").content)
+    for path in (
+        "/api/v1/public/indicators/",
+        "/api/v1/public/indicators/{slug}/values/",
+        "/api/v1/public/areas/{code}/profile/",
+    ):
+        operation = schema["paths"][path]["get"]
+        assert "401" not in operation["responses"] and "429" in operation["responses"], path
+        assert operation["security"] == [{}], path  # no token asked for
+        assert set(schema["paths"][path]) <= {"get", "parameters"}, path  # read-only
+    values = schema["paths"]["/api/v1/public/indicators/{slug}/values/"]["get"]
+    assert {p["name"] for p in values["parameters"]} == {"slug", "level", "period"}
