@@ -304,6 +304,10 @@ REST_FRAMEWORK = {
         "public": env_str("PUBLIC_API_THROTTLE_RATE", default="60/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # How many proxies in front add to X-Forwarded-For: the throttles (the public API's
+    # is per address) take the address the nearest one saw. 0: the socket's address, so
+    # a client cannot name its own address and get a fresh allowance.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 
 # OpenAPI 3 at /api/v1/schema/, interactive docs at /api/v1/docs/ with Swagger UI from

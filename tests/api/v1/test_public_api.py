@@ -146,7 +146,9 @@ def test_the_public_api_is_throttled_with_a_readable_problem(world, settings):
     body = response.json()
     assert body["title"] == "Too many requests" and "throttled" in body["detail"].lower()
     assert int(response["Retry-After"]) > 0
-    # Another address has its own allowance.
+    # Naming another address does not buy a fresh allowance; another address has its own.
+    spoofed = client.get("/api/v1/public/indicators/", HTTP_X_FORWARDED_FOR="198.51.100.9")
+    assert spoofed.status_code == 429
     other = APIClient(REMOTE_ADDR="192.0.2.7")
     assert other.get("/api/v1/public/indicators/").status_code == 200
 
