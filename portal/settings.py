@@ -301,7 +301,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "user": env_str("API_THROTTLE_RATE", default="600/minute"),
         # The public API (api/v1/public.py), per address: no sign-in, so a lower rate.
-        "public": env_str("PUBLIC_API_THROTTLE_RATE", default="60/minute"),
+        "public": env_str("PUBLIC_API_THROTTLE_RATE", default="120/minute"),
     },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # How many proxies in front add to X-Forwarded-For: the throttles (the public API's

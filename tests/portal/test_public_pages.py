@@ -203,3 +203,14 @@ def test_every_other_page_sends_an_anonymous_visitor_to_sign_in(world):
     assert len(checked) >= 30
     admin = Client().get("/admin/")
     assert admin.status_code == 302 and admin["Location"].startswith("/admin/login/")
+
+
+def test_a_session_still_owing_its_second_factor_may_see_the_public_pages(world, client):
+    from tests.builders import make_member
+
+    client.force_login(make_member("irene", world["police"], "information_manager"))
+    assert client.get("/audit/").status_code == 302  # sent to the second factor
+    assert client.get("/public/").status_code == 200
+    response = client.get("/public/map/values/", {"indicator": "burglary", "level": "msoa11"})
+    assert response.status_code == 200
+    assert response.json()["agreement"]["reference"] == PUBLIC_REF  # not the owner's view
