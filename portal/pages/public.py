@@ -78,6 +78,7 @@ def index(request: HttpRequest) -> HttpResponse:
     """GET /public/: the published datasets and indicators, their sources and policies,
     and a finder for an area's public profile."""
     catalogue = public_catalogue()
+    names = {lv.slug: lv.name for lv in loaded_levels()}
     query = request.GET.get("q", "").strip()
     levels = {lv for entry in catalogue for e in entry["indicators"] for lv in e["levels"]}
     found = [a for a in areas_named(query) if a.level.slug in levels] if query else []
@@ -85,6 +86,10 @@ def index(request: HttpRequest) -> HttpResponse:
         {
             **entry,
             "policy_words": entry["decision"].policy.in_plain_words(),
+            "level_names": sorted(
+                {names.get(lv, lv) for e in entry["indicators"] for lv in e["levels"]},
+                key=lambda name: list(names.values()).index(name) if name in names.values() else 99,
+            ),
             "theme_name": THEME_NAMES.get(entry["dataset"].theme, entry["dataset"].theme),
         }
         for entry in catalogue
