@@ -135,6 +135,7 @@ def test_public_profile_at_a_level_finer_than_published_shows_nothing(world):
     html = Client().get(f"/public/areas/lsoa11/{code}/").content.decode()
     assert "No indicator is available" in html and "Burglary" not in html
     assert Client().get("/public/areas/lsoa11/E99999999/").status_code == 404
+    assert Client().get("/public/areas/custom/abc/").status_code == 404
 
 
 # --- nothing else is visible without signing in ---------------------------------------

@@ -211,3 +211,24 @@ def test_the_public_api_is_documented_without_sign_in():
         assert set(schema["paths"][path]) <= {"get", "parameters"}, path  # read-only
     values = schema["paths"]["/api/v1/public/indicators/{slug}/values/"]["get"]
     assert {p["name"] for p in values["parameters"]} == {"slug", "level", "period"}
+
+
+def test_a_custom_area_shared_with_the_partnership_is_not_public(world):
+    from layers.geography import custom_area_code, save_custom_area
+    from layers.models import Area, GeographyLevel
+
+    codes = Area.objects.filter(level__slug="lsoa11").values_list("gss_code", flat=True)[:3]
+    shared = save_custom_area(
+        owner=world["council"],
+        name="Operation Nightjar patch",
+        base_level=GeographyLevel.objects.get(slug="lsoa11"),
+        codes=list(codes),
+        is_shared=True,
+    )
+    code = custom_area_code(shared)
+    for query in ({}, {"level": "custom"}):
+        response = APIClient().get(f"/api/v1/public/areas/{code}/profile/", query)
+        assert response.status_code == 404, response.content
+        assert "Nightjar" not in response.content.decode()
+    response = APIClient().get(VALUES.format(slug="burglary"), {"level": "custom"})
+    assert response.status_code == 400 and "Nightjar" not in response.content.decode()
