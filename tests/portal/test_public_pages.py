@@ -125,7 +125,7 @@ def test_public_profile_page_shows_public_indicators_only(world):
     response = Client().get(f"/public/areas/msoa11/{world['msoa']}/")
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Burglary" in html and PUBLIC_REF in html
+    assert "Burglary" in html and f"Published to the public under {PUBLIC_REF} v1" in html
     assert "Dwelling" not in html and "Not included" not in html and "fire-incidents" not in html
     assert "ISA-2025-001" not in html
 
