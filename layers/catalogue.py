@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 
 from layers import queries
-from layers.domain.access import Permission, Use, permissions
+from layers.domain.access import Permission, Use, decide_public, permissions
 from layers.models import Dataset, Release
 from layers.protection import published_levels
 from layers.read import periods_of
@@ -110,4 +110,44 @@ def catalogue_for(user: Any, *, use: Use, purpose: str | None) -> list[dict[str,
                 "indicators": indicator_entries(dataset, usable),
             }
         )
+    return out
+
+
+def public_catalogue() -> list[dict[str, Any]]:
+    """What is published to the public today: each dataset some in-force agreement with
+    the use `public` releases, its indicators with the levels (no finer than the
+    agreement allows) and periods, and the agreement whose policy applies (the one
+    `decide_public` names at the dataset's finest public level). For the public page
+    and API; the read path still decides every request."""
+    today = timezone.localdate()
+    out = []
+    for dataset in Dataset.objects.select_related("owner", "level").order_by("theme", "title"):
+        ref = queries.dataset_ref(dataset)
+        grants = queries.public_grants_for(ref)
+        if not grants:
+            continue
+        release = Release.objects.filter(dataset=dataset, status=Release.Status.PUBLISHED).first()
+        if release is None:
+            continue
+        indicators = []
+        decision = None
+        for indicator in dataset.indicators.order_by("slug"):
+            levels = []
+            for lv in published_levels(indicator, dataset.level, release):
+                found = decide_public(dataset=ref, level=lv, on=today, grants=grants)
+                if found.allowed:
+                    levels.append(lv.slug)
+                    decision = decision or found
+            periods = [p.code for p in periods_of(release, indicator)]
+            if levels and periods:
+                indicators.append({"indicator": indicator, "levels": levels, "periods": periods})
+        if indicators and decision is not None:
+            out.append(
+                {
+                    "dataset": dataset,
+                    "release": release,
+                    "decision": decision,
+                    "indicators": indicators,
+                }
+            )
     return out

@@ -104,8 +104,9 @@ def visible_custom_areas(user: Any) -> Any:
 
 def custom_area_for(user: Any, code: str) -> CustomArea | None:
     """The custom area `code` names, if the viewer may see it (None otherwise, so another
-    agency's private area and an unknown code look the same)."""
-    if not code.startswith(CUSTOM_PREFIX):
+    agency's private area and an unknown code look the same). Nobody signed in (the
+    public pages and API) sees none, not even one shared with the partnership."""
+    if not code.startswith(CUSTOM_PREFIX) or not getattr(user, "is_authenticated", False):
         return None
     return (
         visible_custom_areas(user)

@@ -19,7 +19,7 @@ from django.db.models import Model
 
 from layers import audit
 from layers.agreements import save_agreement_version, terms_of_version
-from layers.domain.access import AgreementStatus, Role, Use
+from layers.domain.access import AgreementStatus, Role, Use, public_terms_problems
 from layers.domain.disclosure.policy import DisclosurePolicy, WardMethod, ZeroPolicy
 from layers.models import (
     Agency,
@@ -252,11 +252,9 @@ class _Checker:
         required = {
             "reference",
             "provider",
-            "recipients",
             "datasets",
             "purposes",
             "legal_basis",
-            "roles",
             "finest_level",
             "uses",
             "disclosure",
@@ -266,15 +264,27 @@ class _Checker:
         }
         optional = {"title", "legal_basis_text", "review_on", "signatories", "marking"}
         for path, item in self.items("agreements"):
-            if not self.keys(path, item, required, optional):
+            # A public agreement (use public) names no recipients or roles; others must.
+            is_public = isinstance(item.get("uses"), list) and Use.PUBLIC.value in item["uses"]
+            needed = required if is_public else required | {"recipients", "roles"}
+            if not self.keys(path, item, needed, optional | {"recipients", "roles"}):
                 continue
+            item["recipients"] = item.get("recipients") or []
+            item["roles"] = item.get("roles") or []
+            if is_public:
+                for key, message in public_terms_problems(
+                    uses=item["uses"], recipients=item["recipients"], roles=item["roles"]
+                ).items():
+                    self.bad(f"{path}.{key}", message)
             if self.text(f"{path}.reference", item["reference"]):
                 if item["reference"] in seen:
                     self.bad(f"{path}.reference", f"duplicate agreement {item['reference']!r}")
                 seen.add(item["reference"])
             self.agency(f"{path}.provider", item["provider"])
             for j, recipient in enumerate(
-                self.names(f"{path}.recipients", item["recipients"], None, "agency")
+                []
+                if is_public
+                else self.names(f"{path}.recipients", item["recipients"], None, "agency")
             ):
                 self.agency(f"{path}.recipients[{j}]", recipient)
             for j, slug in enumerate(
@@ -298,7 +308,8 @@ class _Checker:
             )
             if item["legal_basis"] == LegalBasis.OTHER and not item.get("legal_basis_text"):
                 self.bad(f"{path}.legal_basis_text", "is required when legal_basis is other")
-            self.names(f"{path}.roles", item["roles"], [r.value for r in Role], "role")
+            if not is_public:
+                self.names(f"{path}.roles", item["roles"], [r.value for r in Role], "role")
             self.level(f"{path}.finest_level", item["finest_level"])
             self.names(f"{path}.uses", item["uses"], [u.value for u in Use], "use")
             self.choice(

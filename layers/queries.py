@@ -93,6 +93,20 @@ def grants_for(viewer: Viewer, dataset: DatasetRef) -> list[Grant]:
     return [grant_of(v) for v in versions]
 
 
+def public_grants_for(dataset: DatasetRef) -> list[Grant]:
+    """Current agreement versions that publish the dataset to the public (use `public`),
+    whatever their status: `decide_public` checks that. Agreements that only share with
+    partners are not loaded, so a refusal never hints at them."""
+    versions = (
+        current_versions()
+        .filter(datasets__id=dataset.id, uses__contains=[Use.PUBLIC.value])
+        .select_related("agreement", "finest_level")
+        .prefetch_related("recipients", "datasets")
+        .distinct()
+    )
+    return [grant_of(v) for v in versions]
+
+
 _VALUES_FOR_PERIOD = (Path(__file__).parent / "sql" / "values_for_period.sql").read_text()
 
 

@@ -20,7 +20,7 @@ from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from layers import audit, queries
-from layers.domain.access import Decision, Use, decide
+from layers.domain.access import Decision, Use, decide, decide_public
 from layers.domain.disclosure.cells import MARKERS, PublicReason, Released, Status
 from layers.domain.disclosure.overlay import sum_of_published
 from layers.domain.disclosure.policy import UNPROTECTED, DisclosurePolicy, policy_key
@@ -57,9 +57,19 @@ def decision_for(
     user: Any, dataset: Dataset, level: GeographyLevel, *, use: Use, purpose: str | None
 ) -> Decision:
     """Gate 1 without an audit event, for a read that records one event for all the
-    datasets it asks about (the area profile). Use `decide_access` for a single read."""
-    viewer = queries.viewer_for(user)
+    datasets it asks about (the area profile). Use `decide_access` for a single read.
+
+    Use `public` is decided the same for everyone (signed in or not): only an agreement
+    publishing the dataset to the public grants it, under that agreement's policy."""
     ref = queries.dataset_ref(dataset)
+    if use is Use.PUBLIC:
+        return decide_public(
+            dataset=ref,
+            level=level.as_domain(),
+            on=timezone.localdate(),
+            grants=queries.public_grants_for(ref),
+        )
+    viewer = queries.viewer_for(user)
     return decide(
         viewer=viewer,
         dataset=ref,
@@ -156,6 +166,21 @@ def indicator_named(slug: str) -> Indicator:
     return indicator
 
 
+def public_indicator(slug: str) -> Indicator:
+    """An indicator some agreement in force today publishes to the public (use
+    `public`); NotFound otherwise, whether or not the indicator exists, so the public
+    learns nothing of what is not published to it."""
+    found = Indicator.objects.select_related("dataset", "dataset__level").filter(slug=slug).first()
+    if found is not None:
+        ref = queries.dataset_ref(found.dataset)
+        today = timezone.localdate()
+        for grant in queries.public_grants_for(ref):
+            decided = decide_public(dataset=ref, level=grant.finest_level, on=today, grants=[grant])
+            if decided.allowed:
+                return found
+    raise NotFound(f"no public indicator {slug!r}", parameter="indicator")
+
+
 def level_named(slug: str) -> GeographyLevel:
     level = GeographyLevel.objects.filter(slug=slug).first()
     if level is None:
@@ -242,6 +267,8 @@ def read_values(
     found = indicator_named(indicator)
     dataset = found.dataset
     is_custom = level == CUSTOM
+    if is_custom and use is Use.PUBLIC:
+        raise ParamError("custom areas are not published to the public", parameter="level")
     asked = dataset.level if is_custom else level_named(level)
     readable = published_levels(found, dataset.level, published_release(dataset))
     if asked.as_domain() not in readable:

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 
-from layers.domain.access import AgreementStatus, Role, Use
+from layers.domain.access import AgreementStatus, Role, Use, public_terms_problems
 from layers.domain.disclosure.policy import WardMethod, ZeroPolicy
 from layers.models import Agency, Dataset, GeographyLevel, LegalBasis
 from layers.storage import document_kind
@@ -25,7 +25,11 @@ class AgreementForm(forms.Form):
     reference = forms.CharField(max_length=64, help_text="e.g. ISA-2026-003")
     provider = forms.ChoiceField(help_text="the agency sharing its data")
     title = forms.CharField(max_length=200)
-    recipients = forms.MultipleChoiceField(widget=forms.CheckboxSelectMultiple)
+    recipients = forms.MultipleChoiceField(
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="none for a public agreement (use public): it is for everyone",
+    )
     datasets = forms.MultipleChoiceField(
         widget=forms.CheckboxSelectMultiple, help_text="datasets of the provider"
     )
@@ -34,9 +38,19 @@ class AgreementForm(forms.Form):
     )
     legal_basis = forms.ChoiceField(choices=LegalBasis.choices)
     legal_basis_text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    roles = forms.MultipleChoiceField(choices=_choices(Role), widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(
+        choices=_choices(Role),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="none for a public agreement",
+    )
     finest_level = forms.ChoiceField(help_text="no finer level may be seen under it")
-    uses = forms.MultipleChoiceField(choices=_choices(Use), widget=forms.CheckboxSelectMultiple)
+    uses = forms.MultipleChoiceField(
+        choices=_choices(Use),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="public: published on the public page and API, with no sign-in, under "
+        "this agreement's policy (on its own, with no recipients or roles)",
+    )
     min_count = forms.IntegerField(
         min_value=0, initial=10, help_text="counts 0 < n < this are withheld"
     )
@@ -112,6 +126,13 @@ class AgreementForm(forms.Form):
             self.add_error("ends_on", f"ends before it starts ({starts})")
         if data.get("legal_basis") == LegalBasis.OTHER and not data.get("legal_basis_text"):
             self.add_error("legal_basis_text", "say what the legal basis is")
+        if "uses" in data:
+            for name, message in public_terms_problems(
+                uses=data["uses"],
+                recipients=data.get("recipients") or [],
+                roles=data.get("roles") or [],
+            ).items():
+                self.add_error(name, message)
         provider = data.get("provider")
         owners = dict(Dataset.objects.values_list("slug", "owner__slug"))
         for slug in data.get("datasets") or []:

@@ -107,7 +107,15 @@ class TwoFactorMiddleware:
     sends them there, and the API answers 403 for such a session. API calls with a token
     are not affected: service accounts use tokens, which are checked on their own."""
 
-    EXEMPT = ("/login/", "/logout/", "/account/two-factor/", "/tiles/")
+    # The public pages and API show only public data, the same for everyone.
+    EXEMPT = (
+        "/login/",
+        "/logout/",
+        "/account/two-factor/",
+        "/tiles/",
+        "/public/",
+        "/api/v1/public/",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -298,8 +298,16 @@ REST_FRAMEWORK = {
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.v1.negotiation.FirstRenderer",
     "URL_FORMAT_OVERRIDE": None,
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
-    "DEFAULT_THROTTLE_RATES": {"user": env_str("API_THROTTLE_RATE", default="600/minute")},
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env_str("API_THROTTLE_RATE", default="600/minute"),
+        # The public API (api/v1/public.py), per address: no sign-in, so a lower rate.
+        "public": env_str("PUBLIC_API_THROTTLE_RATE", default="120/minute"),
+    },
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # How many proxies in front add to X-Forwarded-For: the throttles (the public API's
+    # is per address) take the address the nearest one saw. 0: the socket's address, so
+    # a client cannot name its own address and get a fresh allowance.
+    "NUM_PROXIES": env_int("NUM_PROXIES", 0),
 }
 
 # OpenAPI 3 at /api/v1/schema/, interactive docs at /api/v1/docs/ with Swagger UI from

@@ -9,6 +9,7 @@ from portal.pages import (
     custom_areas,
     health,
     profiles,
+    public,
     tiles,
     twofactor,
     uploads,
@@ -23,6 +24,13 @@ urlpatterns = [
     path("map/export.csv", map_pages.export_csv, name="map-export-csv"),
     path("map/export/png/", map_pages.export_png, name="map-export-png"),
     path("healthz", health.healthz, name="healthz"),
+    # Informing the public: no sign-in; only what agreements publish to the public.
+    path("public/", public.index, name="public"),
+    path("public/map/", public.public_map, name="public-map"),
+    path("public/map/values/", public.PublicMapValues.as_view(), name="public-map-values"),
+    path("public/map/area/", public.PublicMapArea.as_view(), name="public-map-area"),
+    path("public/map/search/", public.PublicMapSearch.as_view(), name="public-map-search"),
+    path("public/areas/<slug:level>/<str:code>/", public.profile, name="public-profile"),
     # Signed numbers, so a negative z/x/y reaches the view and gets its 400.
     re_path(
         r"^tiles/(?P<level>[-\w]+)/(?P<z>-?\d+)/(?P<x>-?\d+)/(?P<y>-?\d+)\.mvt$",

@@ -42,6 +42,8 @@ ERRORS = {
     429: problem("too many requests for this token; see Retry-After"),
 }
 
+PUBLIC_429 = problem("too many requests from this address; see Retry-After")
+
 LEVEL = OpenApiParameter(
     "level",
     str,
@@ -94,7 +96,7 @@ VALUES = inline_serializer(
         "period": serializers.DictField(),
         "periods": serializers.ListField(child=serializers.CharField()),
         "release": serializers.DictField(),
-        "access": serializers.ChoiceField(["own_agency", "agreement"]),
+        "access": serializers.ChoiceField(["own_agency", "agreement", "public_agreement"]),
         "agreement": serializers.DictField(allow_null=True),
         "policy": serializers.DictField(allow_null=True),
         "count": serializers.IntegerField(),
@@ -146,6 +148,7 @@ def document(
     errors: tuple[int, ...] = (),
     request: Any = None,
     more: dict[int, Any] | None = None,
+    public: bool = False,
 ) -> Any:
     """extend_schema with our shared error responses, each with its media type: a
     success in `ok_types` (CSV as text; `ok` may map media types to bodies), every error
@@ -157,14 +160,19 @@ def document(
     }
     for code, body in (more or {}).items():
         responses[(code, JSON[0])] = body
-    for code in (401, 429, *errors):
-        responses[(code, PROBLEM_TYPE)] = ERRORS.get(code) or problem(
-            {
-                403: "no agreement allows this read; `reason` says why",
-                404: "no such thing, or none you may see",
-                415: "the body must be application/json",
-                422: "the file was rejected: the report names each row, column and rule",
-            }[code]
+    # The public API asks no one to sign in (no 401) and limits each address (429).
+    for code in (*(() if public else (401,)), 429, *errors):
+        responses[(code, PROBLEM_TYPE)] = (
+            (PUBLIC_429 if public and code == 429 else None)
+            or ERRORS.get(code)
+            or problem(
+                {
+                    403: "no agreement allows this read; `reason` says why",
+                    404: "no such thing, or none you may see",
+                    415: "the body must be application/json",
+                    422: "the file was rejected: the report names each row, column and rule",
+                }[code]
+            )
         )
     return extend_schema(
         summary=summary,
@@ -247,7 +255,7 @@ PROFILE = inline_serializer(
                 "n_ranked": serializers.IntegerField(),
                 "district": COMPARATOR,
                 "partnership": COMPARATOR,
-                "access": serializers.ChoiceField(["own_agency", "agreement"]),
+                "access": serializers.ChoiceField(["own_agency", "agreement", "public_agreement"]),
                 "agreement": serializers.DictField(allow_null=True),
                 "policy": serializers.DictField(allow_null=True),
             },

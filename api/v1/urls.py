@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from django.views.decorators.gzip import gzip_page
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api.v1 import catalogue, custom_areas, errors, profile, releases, values
+from api.v1 import catalogue, custom_areas, errors, profile, public, releases, values
 
 # Figures travel compressed (gzip_page); pages with CSRF tokens are left alone (BREACH).
 urlpatterns = [
@@ -28,6 +28,22 @@ urlpatterns = [
         "indicators/<slug:slug>/values/",
         gzip_page(values.IndicatorValues.as_view()),
         name="api-values",
+    ),
+    # The public API: no sign-in, read-only, throttled (api/v1/public.py).
+    path(
+        "public/indicators/",
+        gzip_page(public.PublicIndicators.as_view()),
+        name="api-public-indicators",
+    ),
+    path(
+        "public/indicators/<slug:slug>/values/",
+        gzip_page(public.PublicIndicatorValues.as_view()),
+        name="api-public-values",
+    ),
+    path(
+        "public/areas/<str:code>/profile/",
+        gzip_page(public.PublicAreaProfile.as_view()),
+        name="api-public-area-profile",
     ),
     path("agreements/mine/", catalogue.MyAgreements.as_view(), name="api-my-agreements"),
     path(

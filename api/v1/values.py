@@ -58,6 +58,7 @@ def policy_json(policy: DisclosurePolicy | None) -> dict[str, Any] | None:
         "secondary": policy.secondary,
         "ward_method": policy.ward_method.value,
         "description": policy.describe(),
+        "in_plain_words": policy.in_plain_words(),
     }
 
 

@@ -16,11 +16,17 @@ from layers.domain.levels import Level
 
 
 class Use(StrEnum):
-    """What the figures are for: shown on the map, pulled by the API, or exported."""
+    """What the figures are for: shown on the map, pulled by the API, exported, or
+    published to the public (no sign-in; `decide_public`)."""
 
     MAP = "map"
     API = "api"
     EXPORT = "export"
+    PUBLIC = "public"
+
+
+# The uses an agreement can grant to the people of its recipient agencies.
+PARTNER_USES = frozenset({Use.MAP, Use.API, Use.EXPORT})
 
 
 class Role(StrEnum):
@@ -55,6 +61,7 @@ class Reason(StrEnum):
     PURPOSE_NOT_STATED = "purpose_not_stated"
     PURPOSE_NOT_PERMITTED = "purpose_not_permitted"
     LEVEL_TOO_FINE = "level_too_fine"
+    PUBLIC_AGREEMENT = "public_agreement"
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +165,102 @@ def _first_failure(
     return None
 
 
+def decide_public(
+    *,
+    dataset: DatasetRef,
+    level: Level,
+    on: date,
+    grants: Iterable[Grant],
+) -> Decision:
+    """May the public (anyone, signed in or not) see `dataset` at `level`?
+
+    Only under an agreement that is active and in date on `on`, names the dataset, has
+    the use `public`, and whose finest level is no finer than `level`. Nobody is the
+    owner here, recipients, roles and purposes play no part, and the agreement's
+    disclosure policy always applies (the strictest, when several publish the dataset).
+    """
+    granting: list[Grant] = []
+    closest: tuple[int, str, Reason] | None = None
+    for grant in sorted(grants, key=lambda g: (g.agreement_ref, g.version)):
+        if dataset.id not in grant.dataset_ids:
+            continue
+        failure = _first_public_failure(grant, level=level, on=on)
+        if failure is None:
+            granting.append(grant)
+            continue
+        candidate = (-_PUBLIC_CHECKS.index(failure), grant.agreement_ref, failure)
+        if closest is None or candidate < closest:
+            closest = candidate
+    if granting:
+        grant = min(granting, key=lambda g: (_negated(g.policy.strictness()), g.agreement_ref))
+        return Decision(
+            allowed=True,
+            reason=Reason.PUBLIC_AGREEMENT,
+            agreement_ref=grant.agreement_ref,
+            agreement_version=grant.version,
+            policy=grant.policy,
+            finest_level=grant.finest_level,
+        )
+    if closest is not None:
+        return Decision(allowed=False, reason=closest[2])
+    return Decision(allowed=False, reason=Reason.NO_AGREEMENT)
+
+
+_PUBLIC_CHECKS: tuple[Reason, ...] = (
+    Reason.AGREEMENT_DRAFT,
+    Reason.AGREEMENT_SUSPENDED,
+    Reason.AGREEMENT_EXPIRED,
+    Reason.AGREEMENT_NOT_STARTED,
+    Reason.USE_NOT_PERMITTED,
+    Reason.LEVEL_TOO_FINE,
+)
+
+
+def _first_public_failure(grant: Grant, *, level: Level, on: date) -> Reason | None:
+    if grant.status is AgreementStatus.DRAFT:
+        return Reason.AGREEMENT_DRAFT
+    if grant.status is AgreementStatus.SUSPENDED:
+        return Reason.AGREEMENT_SUSPENDED
+    if grant.status is AgreementStatus.EXPIRED or on > grant.ends_on:
+        return Reason.AGREEMENT_EXPIRED
+    if on < grant.starts_on:
+        return Reason.AGREEMENT_NOT_STARTED
+    if Use.PUBLIC not in grant.uses:
+        return Reason.USE_NOT_PERMITTED
+    if level.is_finer_than(grant.finest_level):
+        return Reason.LEVEL_TOO_FINE
+    return None
+
+
+def public_terms_problems(
+    *, uses: Iterable[str], recipients: Iterable[str], roles: Iterable[str]
+) -> dict[str, str]:
+    """What is wrong with an agreement's terms as to the use `public` (field -> message).
+
+    A public agreement publishes to everyone, under its own (usually stricter) policy:
+    it has the one use `public` and names no recipient agencies or roles. Any other
+    agreement shares with named recipients and roles."""
+    uses, recipients, roles = set(uses), list(recipients), list(roles)
+    if Use.PUBLIC.value in uses:
+        problems = {}
+        if uses != {Use.PUBLIC.value}:
+            problems["uses"] = (
+                "public cannot be combined with other uses: sharing with partners is "
+                "its own agreement, with its own policy"
+            )
+        if recipients:
+            problems["recipients"] = "a public agreement names no recipients (it is for everyone)"
+        if roles:
+            problems["roles"] = "a public agreement names no roles (it is for everyone)"
+        return problems
+    problems = {}
+    if not recipients:
+        problems["recipients"] = "name at least one recipient agency"
+    if not roles:
+        problems["roles"] = "name at least one role"
+    return problems
+
+
 def decide(
     *,
     viewer: Viewer,
@@ -178,7 +281,12 @@ def decide(
       `level`.
     - When several agreements grant, the strictest disclosure policy applies; ties go
       to the lowest reference, so the choice never depends on database order.
+    - Use `public` is not for a viewer to ask: a public read is decided by
+      `decide_public`, the same for everyone (a ValueError here, so no caller mixes
+      the two up and an owner's unprotected view never reaches a public page).
     """
+    if use is Use.PUBLIC:
+        raise ValueError("use public is decided by decide_public, for everyone alike")
     for membership in viewer.memberships:
         if membership.agency_id == dataset.owner_agency_id:
             return Decision(allowed=True, reason=Reason.OWN_AGENCY, agency_id=membership.agency_id)
@@ -264,10 +372,12 @@ def permissions(
     """Every way `viewer` may read `dataset` on `on`, by the rules of `decide` short of
     the use, purpose and level of one request (those are listed instead)."""
     if any(m.agency_id == dataset.owner_agency_id for m in viewer.memberships):
-        return [Permission(None, frozenset(Use), frozenset(), None, None)]
+        return [Permission(None, PARTNER_USES, frozenset(), None, None)]
     out = []
     for grant in sorted(grants, key=lambda g: (g.agreement_ref, g.version)):
-        if dataset.id not in grant.dataset_ids:
+        # Publication to the public grants a partner nothing beyond what anyone has.
+        uses = grant.uses & PARTNER_USES
+        if dataset.id not in grant.dataset_ids or not uses:
             continue
         if any(
             m.agency_id in grant.recipient_agency_ids
@@ -275,7 +385,7 @@ def permissions(
                 grant,
                 m,
                 level=grant.finest_level,
-                use=next(iter(grant.uses), Use.MAP),
+                use=min(uses),
                 purpose=next(iter(sorted(grant.purposes)), None),
                 on=on,
             )
@@ -285,7 +395,7 @@ def permissions(
             out.append(
                 Permission(
                     grant.agreement_ref,
-                    grant.uses,
+                    frozenset(uses),
                     grant.purposes,
                     grant.finest_level,
                     grant.ends_on,

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from layers.domain.access import Use
 from layers.locator import Locator
 from layers.models import Dataset
 from layers.profile import (
@@ -147,7 +148,9 @@ class ProfileDocument:
         own = any(c.reference is None for c in self.provenance.citations)
         parts = []
         if cited:
-            parts.append("Shared under " + ", ".join(cited))
+            public = self.profile.use is Use.PUBLIC
+            verb = "Published to the public under " if public else "Shared under "
+            parts.append(verb + ", ".join(cited))
         if own:
             parts.append("own agency's data")
         return "; ".join(parts) or "No figures"

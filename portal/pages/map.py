@@ -109,22 +109,12 @@ def index(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('purpose')}?{urlencode({'next': request.get_full_path()})}")
     levels = loaded_levels()
     themes = _themes(request.user, purpose, {lv.slug for lv in levels})
-    # Shortcuts to each district, for a partnership of a few districts that may lie far
-    # apart (two cities); a larger one has the search.
-    districts = [lv for lv in levels if lv.kind == "lad" and lv.n_areas <= MAX_SHORTCUTS]
-    config = {
-        "levels": [asdict(lv) for lv in levels],
-        "districts": [
-            {"code": code, "name": name, "bbox_4326": box}
-            for code, name, box in (extents_of(districts[-1].slug) if districts else [])
-        ],
-        "themes": themes,
-        "purpose": purpose,
-        "user": request.user.get_username(),
-        "tileUrl": reverse("tile", kwargs={"level": "LEVEL", "z": 0, "x": 0, "y": 0})
-        .replace("LEVEL", "{level}")
-        .replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt"),
-        "urls": {
+    config = map_config(
+        levels,
+        themes,
+        purpose=purpose,
+        user=request.user.get_username(),
+        urls={
             "values": reverse("map-values"),
             "search": reverse("map-search"),
             "area": reverse("map-area"),
@@ -132,6 +122,42 @@ def index(request: HttpRequest) -> HttpResponse:
             "png": reverse("map-export-png"),
             "areaGeometry": reverse("api-area", kwargs={"code": "CODE"}),
         },
+    )
+    return render(
+        request,
+        "portal/map.html",
+        {"config": config},
+    )
+
+
+def map_config(
+    levels: list[Any],
+    themes: list[dict[str, Any]],
+    *,
+    purpose: str | None,
+    user: str,
+    urls: dict[str, str | None],
+    public: bool = False,
+) -> dict[str, Any]:
+    """What the map's script is told: levels, districts, the pickers' choices, URLs.
+    `public`: the public map (no downloads, no sign-in, public data only)."""
+    # Shortcuts to each district, for a partnership of a few districts that may lie far
+    # apart (two cities); a larger one has the search.
+    districts = [lv for lv in levels if lv.kind == "lad" and lv.n_areas <= MAX_SHORTCUTS]
+    return {
+        "levels": [asdict(lv) for lv in levels],
+        "districts": [
+            {"code": code, "name": name, "bbox_4326": box}
+            for code, name, box in (extents_of(districts[-1].slug) if districts else [])
+        ],
+        "themes": themes,
+        "purpose": purpose,
+        "user": user,
+        "public": public,
+        "tileUrl": reverse("tile", kwargs={"level": "LEVEL", "z": 0, "x": 0, "y": 0})
+        .replace("LEVEL", "{level}")
+        .replace("/0/0/0.mvt", "/{z}/{x}/{y}.mvt"),
+        "urls": urls,
         # MapLibre's CSP build: its worker comes from our origin, not from a blob: URL.
         "workerUrl": static("vendor/maplibre-gl/maplibre-gl-csp-worker.js"),
         "basemap": (
@@ -141,11 +167,6 @@ def index(request: HttpRequest) -> HttpResponse:
         ),
         "classes": {"min": MIN_CLASSES, "max": MAX_CLASSES},
     }
-    return render(
-        request,
-        "portal/map.html",
-        {"config": config},
-    )
 
 
 # --- JSON endpoints -------------------------------------------------------------------
@@ -258,16 +279,25 @@ def _map_query(request: HttpRequest) -> dict[str, Any]:
     return query
 
 
+def _reader(request: HttpRequest, use: Use) -> tuple[Any, str | None]:
+    """Who reads and for what purpose: the public is no one, with no purpose (a signed-in
+    user on the public map sees exactly what anyone sees there)."""
+    if use is Use.PUBLIC:
+        return None, None
+    return request.user, _purpose(request)
+
+
 def _read(
     request: HttpRequest, query: dict[str, Any], *, use: Use, period: str | None
 ) -> ReleasedTable:
+    user, purpose = _reader(request, use)
     return read_values(
-        request.user,
+        user,
         indicator=query["indicator"],
         level=query["level"],
         period=period,
         use=use,
-        purpose=_purpose(request),
+        purpose=purpose,
     )
 
 
@@ -396,17 +426,19 @@ def area(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def area_payload(request: HttpRequest) -> dict[str, Any]:
+def area_payload(request: HttpRequest, *, use: Use = Use.MAP) -> dict[str, Any]:
     """One area's figures for the chosen indicator and period from the area profile
-    (layers.profile, read for use `map`): value and interval, rank and decile in the
-    partnership, the district's and the partnership's figures, and the trend."""
+    (layers.profile, read for use `map`, or `public`): value and interval, rank and
+    decile in the partnership, the district's and the partnership's figures, and the
+    trend."""
     level = _required(request, "level")
-    area = find_area(request.user, _required(request, "code"), level=level)
+    user, purpose = _reader(request, use)
+    area = find_area(user, _required(request, "code"), level=level)
     profile = area_profile(
-        request.user,
+        user,
         area,
-        use=Use.MAP,
-        purpose=_purpose(request),
+        use=use,
+        purpose=purpose,
         indicators=[_required(request, "indicator")],
         period=(request.GET.get("period") or "").strip() or None,
     )
@@ -414,7 +446,9 @@ def area_payload(request: HttpRequest) -> dict[str, Any]:
         raise NotFound("no published figures for this indicator yet", parameter="indicator")
     return {
         **profile_json(profile),
-        "profile_url": reverse("map") + f"profiles/{area.level}/{area.code}/",
+        "profile_url": reverse("public-profile", kwargs={"level": area.level, "code": area.code})
+        if use is Use.PUBLIC
+        else reverse("map") + f"profiles/{area.level}/{area.code}/",
     }
 
 

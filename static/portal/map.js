@@ -170,7 +170,8 @@
     if (asked && asked !== state.indicator) {
       // A bookmark from a colleague with other access: say so, never show a refusal as data.
       var notice = $("notice");
-      notice.textContent = "“" + asked + "” is not shared with you for mapping under this session's purpose; showing what you may see instead.";
+      notice.textContent = config.public ? "“" + asked + "” is not published to the public; showing what is." :
+        "“" + asked + "” is not shared with you for mapping under this session's purpose; showing what you may see instead.";
       notice.hidden = false;
     }
   }
@@ -178,7 +179,8 @@
     state.level = state.level && levels[state.level] ? state.level : (config.levels[0] || {}).slug;
     ["theme-picker", "dataset-picker", "indicator-picker", "period-picker"].forEach(function (id) { fill($(id), [], ""); });
     fill($("level-picker"), config.levels.map(function (lv) { return [lv.slug, lv.name]; }), state.level);
-    showMessage("No dataset is shared with you for mapping under the purpose “" + config.purpose.replace(/_/g, " ") + "”.");
+    showMessage(config.public ? "Nothing is published to the public for mapping yet." :
+      "No dataset is shared with you for mapping under the purpose “" + config.purpose.replace(/_/g, " ") + "”.");
     $("download-csv").disabled = true;
     $("download-png").disabled = true;
   }
@@ -400,7 +402,11 @@
   function sourceText(payload) {
     var c = payload.citation, parts = [];
     parts.push(c.dataset_title + ", published by " + c.owner + (c.source ? " (" + c.source + ")" : "") + ".");
-    if (payload.agreement) {
+    if (payload.agreement && config.public) {
+      parts.push("Published to the public under " + payload.agreement.reference + " v" + payload.agreement.version +
+        (c.agreement_title ? " “" + c.agreement_title + "”" : "") + ".");
+      parts.push("Privacy: " + (payload.policy.in_plain_words || payload.policy.description) + "");
+    } else if (payload.agreement) {
       parts.push("Shared with you under " + payload.agreement.reference + " v" + payload.agreement.version +
         (c.agreement_title ? " “" + c.agreement_title + "”" : "") + ", " + c.marking + ".");
       parts.push("Disclosure control: " + payload.policy.description + ".");
@@ -728,6 +734,7 @@
   }
 
   function showFound(a) {
+    if (!config.urls.areaGeometry) return; // the public map: no outline of the found area
     fetch(config.urls.areaGeometry.replace("CODE", encodeURIComponent(a.gss_code)) + "?simplify=5", { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (feature) {

@@ -143,7 +143,10 @@ def test_load_partnership_loads_the_demo_file():
     }
     assert Agency.objects.count() >= 3
     policies = {(v.min_count, v.round_to) for v in AgreementVersion.objects.all()}
-    assert len(policies) == 2
+    assert len(policies) == 3
+    public = AgreementVersion.objects.filter(uses=["public"]).order_by("agreement__reference")
+    assert [v.agreement.reference for v in public] == ["ISA-2025-003", "ISA-2025-004"]
+    assert all(v.recipients.count() == 0 and v.roles == [] for v in public)
     assert User.objects.get(username="multi").memberships.count() == 2
     assert User.objects.get(username="ana").check_password("x-demo-password")
 
@@ -241,6 +244,18 @@ BAD = [
     ),
     (lambda d: d.update(agreementz=[]), "agreementz: unknown key"),
     (
+        lambda d: d["agreements"][0].update(uses=["map", "public"]),
+        "agreements[0].uses: public cannot be combined with other uses",
+    ),
+    (
+        lambda d: d["agreements"][0].update(uses=["public"]),
+        "agreements[0].recipients: a public agreement names no recipients",
+    ),
+    (
+        lambda d: d["agreements"][0].pop("roles"),
+        "agreements[0].roles: is required",
+    ),
+    (
         lambda d: d["agreements"][0]["disclosure"].update(ward_method="guess"),
         "agreements[0].disclosure.ward_method: unknown ward method 'guess'",
     ),
@@ -259,6 +274,18 @@ def test_load_partnership_names_the_path_of_each_error_and_writes_nothing(tmp_pa
     assert message in str(info.value)
     assert "nothing was written" in str(info.value)
     assert counts() == before
+
+
+def test_load_partnership_loads_a_public_agreement_without_recipients_or_roles(tmp_path):
+    def public(d):
+        agreement = d["agreements"][0]
+        agreement.update(reference="ISA-2025-003", uses=["public"], finest_level="msoa11")
+        del agreement["recipients"], agreement["roles"]
+
+    load(write(tmp_path, mutate(public)))
+    version = AgreementVersion.objects.get(agreement__reference="ISA-2025-003")
+    assert version.uses == ["public"] and version.roles == []
+    assert version.recipients.count() == 0
 
 
 def test_load_partnership_reports_every_error_at_once(tmp_path):

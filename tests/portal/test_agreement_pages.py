@@ -108,6 +108,31 @@ def test_create_agreement_from_the_form(client, parties):
     assert current.finest_level.slug == "msoa11"
 
 
+def test_create_a_public_agreement_from_the_form(client, parties):
+    data = form_data(uses=["public"], purposes="informing_the_public", legal_basis="public_task")
+    del data["recipients"], data["roles"]
+    response = as_user(client, "pim").post("/agreements/new/", data)
+    assert response.status_code == 302, response.content.decode()
+    current = Agreement.objects.get(reference="ISA-2026-010").current
+    assert current.uses == ["public"] and current.roles == []
+    assert current.recipients.count() == 0
+    page = client.get("/agreements/ISA-2026-010/").content.decode()
+    assert "everyone: published to the public, no sign-in" in page
+
+
+def test_agreement_form_keeps_public_apart_from_partner_uses(client, parties):
+    response = as_user(client, "pim").post("/agreements/new/", form_data(uses=["map", "public"]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "public cannot be combined with other uses" in page
+    assert "a public agreement names no recipients" in page
+    data = form_data()
+    del data["recipients"], data["roles"]
+    page = client.post("/agreements/new/", data).content.decode()
+    assert "name at least one recipient agency" in page and "name at least one role" in page
+    assert not Agreement.objects.filter(reference="ISA-2026-010").exists()
+
+
 def test_create_agreement_form_names_each_bad_field(client, parties):
     response = as_user(client, "pim").post(
         "/agreements/new/",

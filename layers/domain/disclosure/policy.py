@@ -85,6 +85,34 @@ class DisclosurePolicy:
         )
         return "; ".join(parts)
 
+    def in_plain_words(self) -> str:
+        """The policy for the public, in sentences (the public page's note on sources)."""
+        out = []
+        if self.min_count:
+            out.append(f"Counts below {self.min_count} are not shown")
+        if self.round_to:
+            out.append(
+                ("others are" if self.min_count else "Counts are")
+                + f" rounded to the nearest {self.round_to}"
+            )
+        sentences = ["; ".join(out) + "."] if out else ["Counts are shown as they are."]
+        if self.min_denominator:
+            sentences.append(
+                f"Rates are not shown where they rest on fewer than {self.min_denominator} people."
+            )
+        if self.zero_policy is ZeroPolicy.SUPPRESS:
+            sentences.append("Zero counts are not shown either.")
+        elif self.zero_policy is ZeroPolicy.SUPPRESS_IF_CLASS_DISCLOSURE:
+            sentences.append(
+                "A zero is not shown where it would say something about everyone in a group."
+            )
+        if self.secondary:
+            sentences.append(
+                "Where a hidden figure could be worked out from a total, another figure is "
+                "hidden too."
+            )
+        return " ".join(sentences)
+
 
 # What the owning agency sees of its own data: nothing withheld, nothing rounded.
 UNPROTECTED = DisclosurePolicy(
