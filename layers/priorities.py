@@ -400,7 +400,9 @@ def _priority_row(
                 if whole.is_shown and whole.value is not None
                 else None
             )
-            comparator, method = Figure.derived(expected), Method.EXPECTED_COUNT
+            # A withheld partnership total stays withheld: it is the comparator as it is.
+            comparator = Figure.derived(expected) if expected is not None else whole
+            method = Method.EXPECTED_COUNT
             significance = compare(interval, expected, polarity)
 
     target_figure = None

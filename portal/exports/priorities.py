@@ -173,6 +173,8 @@ def _comparator_text(row: Row, measure: str) -> str:
     if row.comparator is None:
         return ""
     figure = figure_text(row.comparator, measure)
+    if not row.comparator.is_shown:
+        return f"partnership figure {figure}"
     if row.comparator_method == Method.EXPECTED_COUNT:
         return f"{figure} expected at the partnership average"
     return f"partnership {figure}"
