@@ -1,4 +1,4 @@
-"""The priorities dashboard made ready for people (page) and files (CSV, XLSX): every
+"""The priorities dashboard made ready for people (page) and files (CSV, XLSX, PDF): every
 figure as text, with the words for directions, comparisons and targets, the notes and
 the agreements cited. Only formats a layers.priorities.Dashboard; never queries."""
 
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
+from django.template.loader import render_to_string
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -380,3 +381,17 @@ def render_xlsx(doc: PriorityDocument) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def render_pdf(doc: PriorityDocument) -> bytes:
+    """The dashboard as a PDF with the profile PDF's machinery (portal.exports.pdf): the
+    marking heads and foots every page with the agreements, and the renderer fetches
+    nothing from anywhere."""
+    from weasyprint import HTML
+
+    from portal.exports.pdf import _fetcher, _stylesheet
+    from portal.templatetags.profile_charts import CHART_SCHEME
+
+    html = render_to_string("portal/exports/priorities_pdf.html", {"doc": doc})
+    document = HTML(string=html, base_url=f"{CHART_SCHEME}/", url_fetcher=_fetcher({}))
+    return bytes(document.write_pdf(stylesheets=[_stylesheet()]))

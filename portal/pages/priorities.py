@@ -13,11 +13,17 @@ from django.views.decorators.http import require_POST
 from layers.domain.access import Use
 from layers.domain.errors import NotFound
 from layers.priorities import DashboardArea, area_choices, dashboard, find_dashboard_area
-from portal.exports.priorities import build_priority_document, render_csv, render_xlsx
+from portal.exports.priorities import (
+    build_priority_document,
+    render_csv,
+    render_pdf,
+    render_xlsx,
+)
 from portal.pages.profiles import _ask_purpose, _purpose
 
-FORMATS = ("csv", "xlsx")
+FORMATS = ("pdf", "xlsx", "csv")
 CONTENT_TYPES = {
+    "pdf": "application/pdf",
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
@@ -40,7 +46,7 @@ def priorities_page(request: HttpRequest) -> HttpResponse:
     doc = build_priority_document(request.user, board, made_at=timezone.now())
     return render(
         request,
-        "portal/priorities.html",
+        "portal/priorities/page.html",
         {"doc": doc, "choices": area_choices(request.user), "formats": FORMATS},
     )
 
@@ -64,7 +70,13 @@ def priorities_export(request: HttpRequest) -> HttpResponse:
         message = "No agreement allows you to export the figures of any priority for this area."
         return render(request, "portal/forbidden.html", {"message": message}, status=403)
     doc = build_priority_document(request.user, board, made_at=made_at)
-    body: str | bytes = render_csv(doc) if fmt == "csv" else render_xlsx(doc)
+    body = (
+        render_csv(doc).encode("utf-8")
+        if fmt == "csv"
+        else render_xlsx(doc)
+        if fmt == "xlsx"
+        else render_pdf(doc)
+    )
     response = HttpResponse(body, content_type=CONTENT_TYPES[fmt])
     safe = "".join(ch for ch in area.code if ch.isalnum() or ch == "-") or "area"
     name = f"priorities-{safe}-{timezone.localtime(made_at):%Y-%m-%d}.{fmt}"

@@ -154,3 +154,19 @@ def test_export_is_refused_when_nothing_may_be_exported(world):
         .status_code
         == 400
     )
+
+
+def test_pdf_export_carries_the_marking_agreement_and_withheld_markers(world, tmp_path):
+    from tests.portal.test_profile_exports import pdf_text
+
+    user = world["council_analyst"]
+    response = session(user).post(
+        "/priorities/export/", {"area": f"lsoa11:{world['secret_code']}", "format": "pdf"}
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    pages = pdf_text(response.content, tmp_path)
+    assert all("OFFICIAL-SENSITIVE" in page and "ISA-" in page for page in pages)
+    text = " ".join(pages)
+    assert "[c]" in text and "Secure more homes" in text
+    event = AuditEvent.objects.filter(action="priorities.read").latest("id")
+    assert (event.use, event.detail["format"]) == ("export", "pdf")
