@@ -292,7 +292,7 @@ def dashboard(
         result.rows.append(row)
         if row.decision is not None:
             granted.append(row.decision)
-        elif row.refusal and row.refusal != "not_published_for_area":
+        elif row.refusal and row.refusal not in ("not_published_for_area", "level_not_published"):
             refused[priority.indicator.dataset.slug] = row.refusal
     record_read(
         action=ACTION,
@@ -341,6 +341,10 @@ def _priority_row(
     if not area.is_partnership:
         wanted[PARTNERSHIP] = [PARTNERSHIP_CODE]
     cells = released_cells(source, periods, wanted)
+    if not any(own in cells[p.code] for p in periods):
+        # The granting agreement's protected tables do not publish this level (e.g. wards
+        # under an agreement whose finest level is coarser than their units).
+        return Row(priority, polarity, shared=False, refusal="level_not_published")
 
     def area_cell(levels: Mapping[str, Mapping[str, Released]]) -> Released | None:
         units = levels.get(own, {})

@@ -51,6 +51,11 @@ TARGET_TEXT = {
     TargetStatus.NO_TARGET.value: "no target",
 }
 NOT_SHARED = "not shared with you"
+OTHER_REASONS = {
+    "not_published_for_area": "not published for this kind of area",
+    "level_not_published": "your agreement does not publish it for this kind of area",
+    "no_data": "no figures published yet",
+}
 PRIORITY_NOTES = [
     "Change from the previous period: the latest figure against the previous period's 95% "
     "interval (counts as Poisson counts: exact under 10, else Byar's method; rates and "
@@ -210,12 +215,8 @@ def text_row(row: Row) -> TextRow:
         dataset=indicator.dataset.title,
         simulated=indicator.dataset.is_simulated,
         shared=row.shared,
-        not_shared_reason=REFUSAL_TEXT.get(row.refusal or "", "")
-        if row.refusal not in (None, "not_published_for_area", "no_data")
-        else {
-            "not_published_for_area": "not published for this kind of area",
-            "no_data": "no figures published yet",
-        }.get(row.refusal or "", ""),
+        not_shared_reason=OTHER_REASONS.get(row.refusal or "")
+        or REFUSAL_TEXT.get(row.refusal or "", ""),
         period=row.period.code if row.period else "",
         value=figure_text(value, measure) if row.shared and row.period else "",
         status=value.status if value is not None else "",

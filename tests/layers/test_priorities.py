@@ -205,3 +205,23 @@ def test_area_choices_offer_partnership_districts_wards_and_custom_areas(world):
     assert world["holed_key"] in keys
     assert world["holed_key"] not in [c.key for c in area_choices(world["fire_analyst"])]
     assert find_dashboard_area(world["council_analyst"], None) == PARTNERSHIP_AREA
+
+
+def test_level_the_agreement_does_not_publish_carries_no_figure(settings, tmp_path):
+    settings.FILE_STORE = tmp_path / "store"
+    parties = three_parties(finest_level="msoa11")
+    parties.update(publish_crime(parties, tmp_path))
+    Priority.objects.create(
+        slug="p-burglary", title="Burglary", indicator=Indicator.objects.get(slug="burglary")
+    )
+    user = parties["council_analyst"]
+    ward = Area.objects.filter(level__slug="ward13").order_by("gss_code").first()
+    row = row_of(board_for(user, f"ward13:{ward.gss_code}"), "burglary")
+    assert not row.shared and row.value is None and row.trend == ()
+    assert row.refusal in {"level_not_published", "level_too_fine"}
+    lsoa = Area.objects.filter(level__slug="lsoa11").order_by("gss_code").first()
+    row = row_of(board_for(user, f"lsoa11:{lsoa.gss_code}"), "burglary")
+    assert not row.shared and row.refusal == "level_too_fine"
+    # The district is published under the agreement.
+    district = Area.objects.filter(level__slug="lad19").order_by("gss_code").first()
+    assert row_of(board_for(user, f"lad19:{district.gss_code}"), "burglary").value.is_shown
