@@ -98,6 +98,22 @@ class AreaChoice:
 
 
 @dataclass(frozen=True, slots=True)
+class Versus:
+    """The area against a comparator area (the partnership, or the district a ward or
+    custom area lies in): the comparator's figure made comparable with the area's (its
+    rate, or the count the area would have at its average per unit), how, the released
+    total it came from (counts), and the verdict on the area's 95% interval."""
+
+    level: str
+    code: str
+    name: str
+    figure: Figure
+    method: str
+    significance: Significance
+    total: Figure | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Row:
     """One priority for the area. `shared` False: no figure at all (`refusal` says why)."""
 
@@ -117,6 +133,7 @@ class Row:
     comparator_method: str = Method.NONE
     partnership_total: Figure | None = None
     significance: Significance = Significance.NOT_COMPARED
+    district: Versus | None = None
     target: PriorityTarget | None = None
     target_figure: tuple[Period, Figure] | None = None
     target_status: TargetStatus = TargetStatus.NO_TARGET
@@ -132,6 +149,8 @@ class Row:
         out = [f for _, f in self.trend]
         if self.partnership_total is not None:
             out.append(self.partnership_total)
+        if self.district is not None and self.district.total is not None:
+            out.append(self.district.total)
         return out
 
 
@@ -263,15 +282,36 @@ def _target_for(priority: Priority, area: DashboardArea) -> PriorityTarget | Non
     )
 
 
-def _units_share(area: DashboardArea, indicator: Indicator) -> tuple[int, int]:
-    """How many of the dataset's units (e.g. LSOAs) the area covers, and how many the
-    partnership has: public geography, no figure."""
+def _units_in(area: DashboardArea, indicator: Indicator) -> int:
+    """How many of the dataset's units (e.g. LSOAs) the area covers: public geography."""
     base = indicator.dataset.level
-    every = len(queries.area_codes(base))
     if area.is_custom:
-        return len(area.members), every
-    inside = queries.codes_within(base, area.code) or set()
-    return len(inside), every
+        return len(area.members)
+    if area.is_partnership:
+        return len(queries.area_codes(base))
+    return len(queries.codes_within(base, area.code) or set())
+
+
+def _district_of(area: DashboardArea) -> tuple[str, str] | None:
+    """(district level, code) a ward, MSOA, LSOA or custom area lies in (a custom area:
+    the district most of its members lie in, ties to the lowest code); None for a
+    district or the partnership, whose comparator is the partnership."""
+    if area.is_partnership:
+        return None
+    level = area.base_level if area.is_custom else GeographyLevel.objects.get(slug=area.level)
+    if level is None or level.kind == "lad":
+        return None
+    slug, district_of = queries.district_map(level)
+    if slug is None:
+        return None
+    if not area.is_custom:
+        code = district_of.get(area.code)
+        return (slug, code) if code else None
+    tally: dict[str, int] = {}
+    for member in area.members:
+        if member in district_of:
+            tally[district_of[member]] = tally.get(district_of[member], 0) + 1
+    return (slug, min(tally, key=lambda d: (-tally[d], d))) if tally else None
 
 
 def dashboard(
@@ -340,6 +380,9 @@ def _priority_row(
     wanted: dict[str, list[str]] = {own: codes}
     if not area.is_partnership:
         wanted[PARTNERSHIP] = [PARTNERSHIP_CODE]
+    district = _district_of(area)
+    if district is not None:
+        wanted[district[0]] = [district[1]]
     cells = released_cells(source, periods, wanted)
     if not any(own in cells[p.code] for p in periods):
         # The granting agreement's protected tables do not publish this level (e.g. wards
@@ -387,27 +430,41 @@ def _priority_row(
         polarity,
     )
 
-    comparator: Figure | None = None
-    method = Method.NONE
-    total: Figure | None = None
-    significance = Significance.NOT_COMPARED
-    if not area.is_partnership:
-        whole = Figure.of(cells[latest.code].get(PARTNERSHIP, {}).get(PARTNERSHIP_CODE))
+    is_count = indicator.measure == Indicator.Measure.COUNT and indicator.is_summable
+
+    def versus(level: str, code: str, name: str, n_units: int) -> Versus | None:
+        whole = Figure.of(cells[latest.code].get(level, {}).get(code))
         if is_ratio:
-            comparator, method = whole, Method.RATIO
-            significance = compare(interval, whole.value if whole.is_shown else None, polarity)
-        elif indicator.measure == Indicator.Measure.COUNT and indicator.is_summable:
-            total = whole
-            in_area, every = _units_share(area, indicator)
-            expected = (
-                expected_share(float(whole.value), in_area, every)
-                if whole.is_shown and whole.value is not None
-                else None
+            benchmark = whole.value if whole.is_shown else None
+            return Versus(
+                level, code, name, whole, Method.RATIO, compare(interval, benchmark, polarity)
             )
-            # A withheld partnership total stays withheld: it is the comparator as it is.
-            comparator = Figure.derived(expected) if expected is not None else whole
-            method = Method.EXPECTED_COUNT
-            significance = compare(interval, expected, polarity)
+        if not is_count:
+            return None
+        expected = (
+            expected_share(float(whole.value), _units_in(area, indicator), n_units)
+            if whole.is_shown and whole.value is not None
+            else None
+        )
+        # A withheld comparator total stays withheld: it is the comparator as it is.
+        figure = Figure.derived(expected) if expected is not None else whole
+        significance = compare(interval, expected, polarity)
+        return Versus(level, code, name, figure, Method.EXPECTED_COUNT, significance, whole)
+
+    whole_area = None
+    near = None
+    if not area.is_partnership:
+        whole_area = versus(
+            PARTNERSHIP, PARTNERSHIP_CODE, "Partnership", _units_in(PARTNERSHIP_AREA, indicator)
+        )
+    if district is not None:
+        slug, code = district
+        inside = queries.codes_within(indicator.dataset.level, code) or set()
+        near = versus(slug, code, queries.area_name(slug, code), len(inside))
+    comparator = whole_area.figure if whole_area else None
+    method = whole_area.method if whole_area else Method.NONE
+    total = whole_area.total if whole_area else None
+    significance = whole_area.significance if whole_area else Significance.NOT_COMPARED
 
     target_figure = None
     verdict = TargetStatus.NO_TARGET
@@ -435,6 +492,7 @@ def _priority_row(
         comparator_method=method,
         partnership_total=total,
         significance=significance,
+        district=near,
         target=target,
         target_figure=target_figure,
         target_status=verdict,
@@ -451,6 +509,7 @@ __all__ = [
     "DashboardArea",
     "Method",
     "Row",
+    "Versus",
     "area_choices",
     "dashboard",
     "find_dashboard_area",

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 
 from layers.domain.travel import Direction, TargetStatus
 from layers.priorities import Dashboard, Method, Row
-from layers.profile import Provenance, provenance
+from layers.profile import Figure, Provenance, provenance
 from portal.exports.formatting import (
     NOTES,
     REFUSAL_TEXT,
@@ -63,10 +63,11 @@ PRIORITY_NOTES = [
     "Over the series: the Mann-Kendall trend test over the periods of the latest period's "
     "kind (two-sided 5%; at least 5 shown figures). Withheld periods are left out, never "
     "filled in.",
-    "Compared with the partnership: rates and percentages against the partnership's rate; "
-    "counts against the count the area would have at the partnership's average per unit "
-    "(e.g. per LSOA; LSOAs hold similar numbers of residents), judged on the area's 95% "
-    "interval. Rounded counts make this approximate.",
+    "Compared with the partnership (and, for a ward or custom area, its district): rates "
+    "and percentages against the comparator's rate; counts against the count the area "
+    "would have at the comparator's average per unit (e.g. per LSOA; LSOAs hold similar "
+    "numbers of residents), judged on the area's 95% interval. Rounded counts make this "
+    "approximate.",
     "Improving and worsening follow the priority's direction (lower is better for a "
     "priority to reduce something).",
     NOTES["withheld"],
@@ -97,6 +98,9 @@ class TextRow:
     n_periods: int
     comparator: str
     significance: str
+    district_name: str
+    district_comparator: str
+    district_significance: str
     target: str
     target_status: str
     agreement: str
@@ -120,6 +124,10 @@ class TextRow:
     @property
     def significance_text(self) -> str:
         return SIGNIFICANCE_TEXT.get(self.significance, "")
+
+    @property
+    def district_significance_text(self) -> str:
+        return SIGNIFICANCE_TEXT.get(self.district_significance, "")
 
     @property
     def target_status_text(self) -> str:
@@ -175,15 +183,19 @@ def _change_text(row: Row, measure: str) -> str:
     return f"{sign}{number(abs(row.change), decimals=decimals)} since {row.previous[0].code}"
 
 
-def _comparator_text(row: Row, measure: str) -> str:
-    if row.comparator is None:
+def _versus_text(figure: Figure | None, method: str, name: str, measure: str) -> str:
+    if figure is None:
         return ""
-    figure = figure_text(row.comparator, measure)
-    if not row.comparator.is_shown:
-        return f"partnership figure {figure}"
-    if row.comparator_method == Method.EXPECTED_COUNT:
-        return f"{figure} expected at the partnership average"
-    return f"partnership {figure}"
+    text = figure_text(figure, measure)
+    if not figure.is_shown:
+        return f"{name} figure {text}"
+    if method == Method.EXPECTED_COUNT:
+        return f"{text} expected at the {name} average"
+    return f"{name} {text}"
+
+
+def _comparator_text(row: Row, measure: str) -> str:
+    return _versus_text(row.comparator, row.comparator_method, "partnership", measure)
 
 
 def _target_text(row: Row) -> str:
@@ -228,6 +240,13 @@ def text_row(row: Row) -> TextRow:
         n_periods=row.series.n,
         comparator=_comparator_text(row, measure),
         significance=row.significance.value if row.shared else "",
+        district_name=row.district.name if row.district else "",
+        district_comparator=_versus_text(
+            row.district.figure, row.district.method, row.district.name, measure
+        )
+        if row.district
+        else "",
+        district_significance=row.district.significance.value if row.district else "",
         target=_target_text(row),
         target_status=row.target_status.value,
         agreement=_agreement(row),
@@ -270,6 +289,9 @@ CSV_COLUMNS = [
     "partnership_comparator",
     "comparator_method",
     "compared_with_partnership",
+    "district_code",
+    "district_comparator",
+    "compared_with_district",
     "target",
     "target_status",
     "agreement",
@@ -305,6 +327,9 @@ def _cells(doc: PriorityDocument, text: TextRow) -> list[Any]:
         file_value(row.comparator) if row.comparator is not None else "",
         row.comparator_method if shown else "",
         text.significance,
+        row.district.code if row.district else "",
+        file_value(row.district.figure) if row.district else "",
+        text.district_significance,
         neutral(text.target),
         text.target_status if shown or row.target else "",
         text.agreement,

@@ -225,3 +225,44 @@ def test_level_the_agreement_does_not_publish_carries_no_figure(settings, tmp_pa
     # The district is published under the agreement.
     district = Area.objects.filter(level__slug="lad19").order_by("gss_code").first()
     assert row_of(board_for(user, f"lad19:{district.gss_code}"), "burglary").value.is_shown
+
+
+def test_ward_is_compared_with_its_district_as_well(world):
+    from layers.models import Lookup
+
+    user = world["council_analyst"]
+    code = sorted(world["counts"])[0]
+    ward, district = (
+        Lookup.objects.get(
+            child_level__slug="lsoa11", child_code=code, parent_level__slug=slug
+        ).parent_code
+        for slug in ("ward13", "lad19")
+    )
+    row = row_of(board_for(user, f"ward13:{ward}"), "burglary")
+    assert row.district is not None and (row.district.level, row.district.code) == (
+        "lad19",
+        district,
+    )
+    total = next(
+        r
+        for r in read_values(
+            user, indicator="burglary", level="lad19", use=Use.API, purpose=PURPOSE
+        ).rows
+        if r.area_code == district
+    )
+    assert row.district.total.value == total.value
+    in_ward = Lookup.objects.filter(
+        child_level__slug="lsoa11", parent_level__slug="ward13", parent_code=ward
+    ).count()
+    in_district = Lookup.objects.filter(
+        child_level__slug="lsoa11", parent_level__slug="lad19", parent_code=district
+    ).count()
+    assert row.value.is_shown
+    expected = total.value * in_ward / in_district
+    assert row.district.figure.value == pytest.approx(expected)
+    assert row.district.significance is compare(
+        rate_interval(row.value.value, 1, per=1), expected, row.polarity
+    )
+    assert row.district.total in row.figures()
+    # A district's own comparator is the partnership alone.
+    assert row_of(board_for(user, f"lad19:{district}"), "burglary").district is None
