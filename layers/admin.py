@@ -22,7 +22,16 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from layers import audit
-from layers.models import Agency, AuditEvent, Dataset, GeographyLevel, Indicator, Membership
+from layers.models import (
+    Agency,
+    AuditEvent,
+    Dataset,
+    GeographyLevel,
+    Indicator,
+    Membership,
+    Priority,
+    PriorityTarget,
+)
 
 SOURCE = "admin"
 # Never written to the trail, even as a hash.
@@ -41,6 +50,8 @@ def _agency_of(obj: models.Model) -> int | None:
         return obj.pk
     if isinstance(obj, Indicator):
         return obj.dataset.owner_id
+    if isinstance(obj, PriorityTarget):
+        return obj.priority.owner_id
     if isinstance(obj, User):
         first = obj.memberships.order_by("id").first() if obj.pk else None
         return first.agency_id if first else None
@@ -202,6 +213,23 @@ class DatasetAdmin(AuditedAdmin):
 class GeographyLevelAdmin(AuditedAdmin):
     list_display = ("slug", "name", "kind", "edition", "boundary_version", "boundaries_loaded_at")
     readonly_fields = ("boundary_version", "boundaries_loaded_at", "boundary_source")
+
+
+class PriorityTargetInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = PriorityTarget
+    extra = 0
+
+
+@admin.register(Priority)
+class PriorityAdmin(AuditedAdmin):
+    """The partnership's priorities (also loaded by load_partnership); each change audited,
+    its targets (inline) included."""
+
+    list_display = ("title", "indicator", "polarity", "owner", "display_order")
+    list_editable = ("display_order",)
+    list_filter = ("owner",)
+    search_fields = ("title", "slug")
+    inlines = (PriorityTargetInline,)
 
 
 @admin.register(AuditEvent)

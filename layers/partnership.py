@@ -1,4 +1,5 @@
-"""A partnership's set-up from one YAML file: agencies, users, datasets, agreements.
+"""A partnership's set-up from one YAML file: agencies, users, datasets, agreements and
+the partnership's priorities (performance review).
 
 `check_partnership` validates the whole document first and returns every problem with
 the path of the bad key (`agreements[2].finest_level: unknown level 'lsao21'`);
@@ -21,19 +22,24 @@ from layers import audit
 from layers.agreements import save_agreement_version, terms_of_version
 from layers.domain.access import AgreementStatus, Role, Use, public_terms_problems
 from layers.domain.disclosure.policy import DisclosurePolicy, WardMethod, ZeroPolicy
+from layers.domain.periods import PeriodError, parse_period
 from layers.models import (
     Agency,
     Agreement,
+    Area,
     Dataset,
     GeographyLevel,
     Indicator,
     LegalBasis,
     Membership,
+    Priority,
+    PriorityTarget,
 )
+from layers.models.priority import PARTNERSHIP_LEVEL
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 USERNAME = re.compile(r"^[\w.@+-]{1,150}$")
-TOP_KEYS = {"agencies", "users", "datasets", "agreements"}
+TOP_KEYS = {"agencies", "users", "datasets", "agreements", "priorities"}
 M = TypeVar("M", bound=Model)
 POLICY_KEYS = {
     "min_count",
@@ -58,6 +64,7 @@ class _Checker:
         self.levels = set(GeographyLevel.objects.values_list("slug", flat=True))
         self.agencies = set(Agency.objects.values_list("slug", flat=True))
         self.datasets = dict(Dataset.objects.values_list("slug", "owner__slug"))
+        self.indicators = set(Indicator.objects.values_list("slug", flat=True))
 
     def bad(self, path: str, message: str) -> None:
         self.problems.append(f"{path}: {message}")
@@ -148,6 +155,7 @@ class _Checker:
         self.check_users()
         self.check_datasets()
         self.check_agreements()
+        self.check_priorities()
 
     def check_agencies(self) -> None:
         seen: set[str] = set()
@@ -230,6 +238,7 @@ class _Checker:
                 ):
                     continue
                 if self.text(f"{where}.slug", ind["slug"], pattern=SLUG):
+                    self.indicators.add(ind["slug"])
                     if ind["slug"] in slugs:
                         self.bad(f"{where}.slug", f"duplicate indicator {ind['slug']!r}")
                     elif taken.get(ind["slug"], item["slug"]) != item["slug"]:
@@ -356,6 +365,74 @@ class _Checker:
                 [w.value for w in WardMethod],
                 "ward method",
             )
+
+    def check_priorities(self) -> None:
+        seen: set[str] = set()
+        polarities = [p.value for p in Indicator.Polarity]
+        optional = {"description", "polarity", "owner", "order", "targets"}
+        for i, (path, item) in enumerate(self.items("priorities")):
+            if not self.keys(path, item, {"slug", "title", "indicator"}, optional):
+                continue
+            if self.text(f"{path}.slug", item["slug"], pattern=SLUG):
+                if item["slug"] in seen:
+                    self.bad(f"{path}.slug", f"duplicate priority {item['slug']!r}")
+                seen.add(item["slug"])
+            self.text(f"{path}.title", item["title"])
+            if item["indicator"] not in self.indicators:
+                self.bad(f"{path}.indicator", f"unknown indicator {item['indicator']!r}")
+            if "polarity" in item:
+                self.choice(f"{path}.polarity", item["polarity"], polarities, "polarity")
+            if item.get("owner") is not None:
+                self.agency(f"{path}.owner", item["owner"])
+            order = item.setdefault("order", i + 1)
+            if not isinstance(order, int) or isinstance(order, bool) or order < 0:
+                self.bad(f"{path}.order", f"must be a whole number, 0 or more, not {order!r}")
+            targets = item.get("targets") or []
+            if not isinstance(targets, list):
+                self.bad(f"{path}.targets", "must be a list of targets")
+                item["targets"] = []
+                continue
+            self.check_targets(f"{path}.targets", targets)
+
+    def check_targets(self, path: str, targets: list[Any]) -> None:
+        places: set[tuple[str, str]] = set()
+        optional = {"level", "area", "at_most", "at_least", "period", "due_on"}
+        for j, target in enumerate(targets):
+            where = f"{path}[{j}]"
+            if not isinstance(target, dict):
+                self.bad(where, "must be a mapping (level, area, at_most or at_least, period)")
+                continue
+            if not self.keys(where, target, set(), optional):
+                continue
+            level = target.get("level", PARTNERSHIP_LEVEL)
+            code = str(target.get("area") or "")
+            if level == PARTNERSHIP_LEVEL:
+                if code:
+                    self.bad(f"{where}.area", "the partnership as a whole takes no area code")
+            elif level not in self.levels:
+                self.bad(f"{where}.level", f"unknown level {level!r} (or 'partnership')")
+            elif not code:
+                self.bad(f"{where}.area", f"is required for a target of a {level} area")
+            elif not Area.objects.filter(level__slug=level, gss_code=code).exists():
+                self.bad(f"{where}.area", f"no {level} area with code {code!r}")
+            if (level, code) in places:
+                self.bad(where, f"a second target for the same area ({level} {code}".strip() + ")")
+            places.add((level, code))
+            bounds = [k for k in ("at_most", "at_least") if k in target]
+            if len(bounds) != 1:
+                self.bad(where, "needs exactly one of at_most or at_least")
+            for key in bounds:
+                value = target[key]
+                if not isinstance(value, int | float) or isinstance(value, bool):
+                    self.bad(f"{where}.{key}", f"must be a number, not {value!r}")
+            if "period" in target:
+                try:
+                    target["period"] = parse_period(str(target["period"])).code
+                except PeriodError as error:
+                    self.bad(f"{where}.period", f"{target['period']!r}: {error}")
+            if "due_on" in target:
+                target["due_on"] = self.day(f"{where}.due_on", target["due_on"])
+            target["_place"] = (level, code)
 
 
 def check_partnership(doc: Any) -> Checked:
@@ -532,7 +609,70 @@ def apply_partnership(
             agreement, terms, acting_user=acting_user, note="loaded from partnership file"
         )
         (done.created if created else done.updated).append(f"agreement {item['reference']}")
+    for item in doc.get("priorities") or []:
+        _apply_priority(item, agencies, done, acting_user=acting_user)
     return done
+
+
+def _apply_priority(
+    item: dict[str, Any], agencies: dict[str, Agency], done: Applied, *, acting_user: User | None
+) -> None:
+    owner = agencies[item["owner"]] if item.get("owner") else None
+    indicator = Indicator.objects.get(slug=item["indicator"])
+    priority, outcome = _upsert(
+        Priority,
+        {"slug": item["slug"]},
+        {
+            "title": item["title"],
+            "description": item.get("description", ""),
+            "indicator": indicator,
+            "polarity": item.get("polarity", ""),
+            "owner": owner,
+            "display_order": item["order"],
+        },
+        what="priority",
+        label={"priority": item["slug"]},
+        agency_id=owner.id if owner else None,
+        acting_user=acting_user,
+    )
+    done.count(f"priority {item['slug']}", outcome)
+    wanted: set[tuple[str, str]] = set()
+    for target in item.get("targets") or []:
+        level, code = target["_place"]
+        wanted.add((level, code))
+        comparison = "at_most" if "at_most" in target else "at_least"
+        _, t_outcome = _upsert(
+            PriorityTarget,
+            {"priority": priority, "level": level, "area_code": code},
+            {
+                "value": float(target[comparison]),
+                "comparison": comparison,
+                "period_code": target.get("period", ""),
+                "due_on": target.get("due_on"),
+            },
+            what="prioritytarget",
+            label={"priority": item["slug"], "level": level, "area": code},
+            agency_id=owner.id if owner else None,
+            acting_user=acting_user,
+        )
+        done.count(f"target {item['slug']} {level} {code}".strip(), t_outcome)
+    # A target the file no longer names is removed (and the removal audited).
+    for gone in priority.targets.all():
+        if (gone.level, gone.area_code) not in wanted:
+            audit.record(
+                action="prioritytarget.deleted",
+                user=acting_user,
+                agency_id=owner.id if owner else None,
+                detail={
+                    "priority": item["slug"],
+                    "level": gone.level,
+                    "area": gone.area_code,
+                    "values": {"value": gone.value, "comparison": gone.comparison},
+                    "source": SOURCE,
+                },
+            )
+            gone.delete()
+            done.updated.append(f"target {item['slug']} {gone.level} {gone.area_code}".strip())
 
 
 def _apply_user(

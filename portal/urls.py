@@ -8,6 +8,7 @@ from portal.pages import (
     agreements,
     custom_areas,
     health,
+    priorities,
     profiles,
     public,
     tiles,
@@ -71,6 +72,8 @@ urlpatterns = [
     path("uploads/jobs/<str:task_id>.json", uploads.upload_job_status, name="upload-job-status"),
     path("uploads/<slug:release_id>/", uploads.upload_report, name="upload-report"),
     path("uploads/<slug:release_id>/withdraw/", uploads.upload_withdraw, name="upload-withdraw"),
+    path("priorities/", priorities.priorities_page, name="priorities"),
+    path("priorities/export/", priorities.priorities_export, name="priorities-export"),
     path("profiles/", profiles.profile_index, name="profile-index"),
     path("profiles/bulk/", profiles.bulk_new, name="profile-bulk"),
     path(
