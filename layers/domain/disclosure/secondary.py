@@ -20,7 +20,7 @@ from layers.domain.disclosure.acceptance import Acceptance, Structure, accept, n
 from layers.domain.disclosure.audit import Equation, UnionFind
 from layers.domain.disclosure.cells import Protection, Released
 from layers.domain.disclosure.elimination import Block, eliminate
-from layers.domain.disclosure.policy import DisclosurePolicy
+from layers.domain.disclosure.policy import DisclosurePolicy, ZeroPolicy
 from layers.domain.disclosure.primary import count_protection, round_half_away
 
 MAX_REPAIR_ROUNDS = 10
@@ -174,7 +174,15 @@ def _secondary(
 ) -> None:
     """Secondary suppression, audit, repair and fail closed (steps B to E), in place."""
     width = float(max(policy.min_count, 1))
-    need = dict.fromkeys(primary, width)
+    need: dict[str, float] = {}
+    if policy.zero_policy is ZeroPolicy.PUBLISH:
+        # An exact zero is a figure this policy publishes: a withheld zero that can be
+        # worked out (every LSOA of an MSOA whose published total is 0, when LSOAs are
+        # finer than the agreement allows) discloses nothing, so it needs no width.
+        # Without this, such a cell failed the audit, no repair could widen it (its
+        # total is 0), and its whole component failed closed.
+        need = {k: 0.0 for k, v in values.items() if v == 0 and k not in primary}
+    need |= dict.fromkeys(primary, width)
     structure = Structure([Equation(total, children) for total, children in relations], values)
     structure.require(need)
     blocks = _blocks(ordered, values, regions, units) if overlays else []

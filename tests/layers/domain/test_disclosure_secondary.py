@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from layers.domain.disclosure.audit import Equation, intervals
 from layers.domain.disclosure.cells import Protection, Status
-from layers.domain.disclosure.policy import DisclosurePolicy
+from layers.domain.disclosure.policy import DisclosurePolicy, ZeroPolicy
 from layers.domain.disclosure.secondary import Group, protect
 
 T10 = DisclosurePolicy(min_count=10, round_to=0, min_denominator=100, secondary=True)
@@ -50,10 +50,18 @@ def audit_passes(result, units, groups, policy) -> bool:
         if c.protection in (Protection.SMALL_COUNT, Protection.ZERO)
     }
     found = intervals(values, hidden, equations_of(groups, values))
-    return all(
-        iv.width >= (max(policy.min_count, 1) if k in primary else 1) - 1e-9
-        for k, iv in found.items()
-    )
+    return all(iv.width >= need_of(k, values[k], primary, policy) - 1e-9 for k, iv in found.items())
+
+
+def need_of(key: str, value: float, primary: set[str], policy: DisclosurePolicy) -> float:
+    """The width a withheld cell must keep: the protection width for a primary cell; for
+    any other, not exact (1) — except a zero under a policy that publishes zeros, which
+    may be worked out, since the policy would show it anyway."""
+    if key in primary:
+        return max(policy.min_count, 1)
+    if value == 0 and policy.zero_policy is ZeroPolicy.PUBLISH:
+        return 0
+    return 1
 
 
 def test_a_lone_small_count_gets_a_complement_in_its_msoa():
@@ -221,3 +229,38 @@ def test_after_protection_no_withheld_cell_can_be_worked_out(shape, threshold):
     for cell in result.cells.values():
         if cell.status is Status.WITHHELD:
             assert cell.value is None
+
+
+def test_unpublished_zeros_under_a_published_zero_do_not_fail_the_table_closed():
+    """LSOAs finer than the agreement allows are variables of the system, never shown
+    (forced hidden). Where an MSOA's total is 0, each of its LSOAs is worked out as 0: a
+    figure a publish-zeros policy would show, so no disclosure. Before this was allowed,
+    the audit failed those cells, no repair could widen them and the whole district failed
+    closed (the demo's A&E quarters at MSOA level, every figure withheld)."""
+    units, groups = tree(
+        {
+            "M1": {"L1": 0, "L2": 0, "L3": 0},
+            "M2": {"L4": 3, "L5": 12, "L6": 20},
+            "M3": {"L7": 15, "L8": 4, "L9": 30},
+            "M4": {"L10": 2, "L11": 1, "L12": 3},
+        }
+    )
+    result = protect(units, groups, T10, forced_hidden=frozenset(units))
+    assert result.report.n_failed_closed == 0
+    assert result.cells["M1"].status is Status.SHOWN and result.cells["M1"].value == 0
+    assert result.cells["LAD"].status is Status.SHOWN and result.cells["LAD"].value == 90
+    assert result.cells["M4"].status is Status.WITHHELD  # 6 < 10
+    assert result.cells["M2"].status is Status.WITHHELD  # its complement: LAD less M4
+    assert audit_passes(result, units, groups, T10)
+    # A policy that withholds zeros withholds them, and still does not fail closed.
+    strict = DisclosurePolicy(
+        min_count=10,
+        round_to=0,
+        min_denominator=100,
+        secondary=True,
+        zero_policy=ZeroPolicy.SUPPRESS,
+    )
+    result = protect(units, groups, strict, forced_hidden=frozenset(units))
+    assert result.cells["M1"].status is Status.WITHHELD
+    assert result.report.n_failed_closed == 0
+    assert audit_passes(result, units, groups, strict)
