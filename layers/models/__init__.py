@@ -6,6 +6,7 @@ from layers.models.audit import AuditEvent
 from layers.models.dataset import Dataset, Indicator
 from layers.models.export import ProfileExportJob
 from layers.models.geography import Area, AreaShape, CustomArea, GeographyLevel, Lookup
+from layers.models.product import Product, ProductSource
 from layers.models.protection import ProtectedTable
 from layers.models.release import Period, Release
 from layers.models.token import ApiToken, FailedLogin
@@ -28,6 +29,8 @@ __all__ = [
     "Lookup",
     "Membership",
     "Period",
+    "Product",
+    "ProductSource",
     "ProfileExportJob",
     "ProtectedTable",
     "RecoveryCode",

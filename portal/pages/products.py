@@ -1,0 +1,424 @@
+"""Evidence of impact: the products an agency's analysts made from the portal's figures
+(list, record, change, record the outcome), and per agreement the report of what it was
+used for. The verbs are in layers.products (each audited); another agency's product is a
+404 here, as is the usage report to anyone but an information manager of the provider or
+a recipient."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from layers import audit
+from layers.domain.products import ReadGroup
+from layers.models import Agency, Product
+from layers.products import (
+    RECENT_DAYS,
+    edit_product,
+    product_agencies,
+    product_for,
+    read_record,
+    recent_reads,
+    record_outcome,
+    record_product,
+    visible_products,
+)
+from layers.usage import default_period, usage_report
+from portal.exports.formatting import neutral
+from portal.pages.agreements import _agreement_for
+
+SORTS = {
+    "title": "title",
+    "kind": "kind",
+    "made": "made_on",
+    "served": "served_on",
+    "outcome": "outcome_on",
+    "author": "author__username",
+}
+
+
+class ProductForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=Product.Kind.choices)
+    made_on = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}), help_text="of the product"
+    )
+    summary = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="what it said or asked for, in a sentence or two",
+    )
+    served = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Meeting or decision it served",
+        help_text="e.g. the fortnightly tasking meeting; the partnership board",
+    )
+    served_on = forms.DateField(
+        required=False,
+        label="Date of the meeting or decision",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    sources = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Figures used",
+        help_text=f"your own reads of the last {RECENT_DAYS} days",
+    )
+
+    def __init__(
+        self, *args: Any, agencies: list[Agency], groups: list[ReadGroup], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.groups = {str(g.event_id): g for g in groups}
+        self.fields["sources"].choices = [(k, k) for k in self.groups]
+        if len(agencies) > 1:
+            self.fields["agency"] = forms.ChoiceField(
+                choices=[(a.slug, a.name) for a in agencies], label="Made for"
+            )
+
+    def chosen_groups(self) -> list[ReadGroup]:
+        return [self.groups[k] for k in self.cleaned_data.get("sources", [])]
+
+    def fields_data(self) -> dict[str, Any]:
+        return {
+            k: self.cleaned_data[k]
+            for k in ("title", "kind", "made_on", "summary", "served", "served_on")
+        }
+
+
+class OutcomeForm(forms.Form):
+    outcome = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=4000,
+        help_text="what changed because of it: a decision, a deployment, money, a result",
+    )
+    outcome_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+def _may_use(request: HttpRequest) -> list[Agency]:
+    agencies = product_agencies(request.user)  # type: ignore[arg-type]
+    if not agencies:
+        raise Http404("No products here")
+    return agencies
+
+
+def _product(request: HttpRequest, public_id: str) -> Product:
+    product = product_for(request.user, public_id)  # type: ignore[arg-type]
+    if product is None:
+        raise Http404("No such product")
+    return product
+
+
+@login_required
+def product_list(request: HttpRequest) -> HttpResponse:
+    agencies = _may_use(request)
+    products = visible_products(request.user).select_related("agency", "author")  # type: ignore[arg-type]
+    q = request.GET.get("q", "").strip()
+    if q:
+        products = products.filter(
+            Q(title__icontains=q)
+            | Q(summary__icontains=q)
+            | Q(served__icontains=q)
+            | Q(outcome__icontains=q)
+            | Q(author__username__iexact=q)
+        )
+    sort = request.GET.get("sort", "made")
+    direction = request.GET.get("dir", "desc")
+    if sort not in SORTS:
+        sort = "made"
+    if direction not in ("asc", "desc"):
+        direction = "desc"
+    order = SORTS[sort]
+    products = products.order_by(
+        ("-" if direction == "desc" else "") + order, "-id" if direction == "desc" else "id"
+    )
+    columns = [
+        ("title", "Title"),
+        ("kind", "Kind"),
+        ("author", "Author"),
+        ("made", "Date"),
+        ("served", "Served"),
+        ("outcome", "Outcome"),
+    ]
+    return render(
+        request,
+        "portal/products/list.html",
+        {
+            "products": products,
+            "q": q,
+            "sort": sort,
+            "dir": direction,
+            "columns": columns,
+            "agencies": agencies,
+        },
+    )
+
+
+WHAT = {"values.read": "Values of one indicator", "profile.read": "Area profile"}
+
+
+def _describe(groups: list[ReadGroup]) -> list[dict[str, Any]]:
+    """One row of the picker per group of reads, in words."""
+    return [
+        {
+            "key": str(g.event_id),
+            "what": WHAT.get(g.latest.action, g.latest.action),
+            "dataset": g.latest.dataset,
+            "indicators": ", ".join(g.latest.indicators),
+            "level": g.latest.level,
+            "periods": ", ".join(g.latest.periods),
+            "area": g.latest.area,
+            "agreements": ", ".join(g.latest.agreements) or "own agency's data",
+            "uses": ", ".join(sorted(g.uses)),
+            "n_reads": g.n_reads,
+            "latest": g.latest.at,
+        }
+        for g in groups
+    ]
+
+
+@login_required
+def product_new(request: HttpRequest) -> HttpResponse:
+    agencies = _may_use(request)
+    groups = recent_reads(request.user)  # type: ignore[arg-type]
+    form = ProductForm(
+        request.POST or None,
+        agencies=agencies,
+        groups=groups,
+        initial={"made_on": timezone.localdate()},
+    )
+    if request.method == "POST" and form.is_valid():
+        agency = (
+            next(a for a in agencies if a.slug == form.cleaned_data["agency"])
+            if "agency" in form.cleaned_data
+            else agencies[0]
+        )
+        product = record_product(
+            user=request.user,  # type: ignore[arg-type]
+            agency=agency,
+            fields=form.fields_data(),
+            groups=form.chosen_groups(),
+        )
+        return redirect("product-detail", public_id=product.public_id)
+    return render(
+        request,
+        "portal/products/form.html",
+        {"form": form, "reads": _describe(groups), "chosen": set(form["sources"].value() or [])},
+    )
+
+
+@login_required
+def product_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    product = _product(request, public_id)
+    sources = list(product.sources.select_related("dataset", "event").all())
+    agreements = sorted({ref for s in sources for ref in s.agreements})
+    return render(
+        request,
+        "portal/products/detail.html",
+        {"product": product, "sources": sources, "agreements": agreements},
+    )
+
+
+@login_required
+def product_edit(request: HttpRequest, public_id: str) -> HttpResponse:
+    product = _product(request, public_id)
+    existing = [str(i) for i in product.sources.values_list("event_id", flat=True)]
+    # The editor's own recent reads, and the product's existing sources if they are the
+    # editor's own (a colleague's sources are kept as they are, shown apart).
+    groups = recent_reads(request.user, keep=[int(i) for i in existing])  # type: ignore[arg-type]
+    offered = {str(g.event_id) for g in groups}
+    fixed = [s for s in product.sources.all() if str(s.event_id) not in offered]
+    initial = {
+        "title": product.title,
+        "kind": product.kind,
+        "made_on": product.made_on,
+        "summary": product.summary,
+        "served": product.served,
+        "served_on": product.served_on,
+        "sources": [i for i in existing if i in offered],
+    }
+    form = ProductForm(request.POST or None, agencies=[], groups=groups, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        kept = [g for g in groups if str(g.event_id) in set(form.cleaned_data["sources"])]
+        kept_fixed = _fixed_groups(fixed)
+        edit_product(
+            product,
+            user=request.user,  # type: ignore[arg-type]
+            fields=form.fields_data(),
+            groups=kept + kept_fixed,
+        )
+        return redirect("product-detail", public_id=product.public_id)
+    chosen = form["sources"].value() or []
+    return render(
+        request,
+        "portal/products/form.html",
+        {
+            "form": form,
+            "product": product,
+            "reads": _describe(groups),
+            "chosen": {str(c) for c in chosen},
+            "fixed": fixed,
+        },
+    )
+
+
+def _fixed_groups(sources: list[Any]) -> list[ReadGroup]:
+    """A colleague's sources, as groups that keep them unchanged (matched by event)."""
+    groups = []
+    for source in sources:
+        group = ReadGroup(latest=read_record(source.event), n_reads=source.n_reads)
+        group.uses = set(source.uses)
+        groups.append(group)
+    return groups
+
+
+@login_required
+def product_outcome(request: HttpRequest, public_id: str) -> HttpResponse:
+    product = _product(request, public_id)
+    form = OutcomeForm(
+        request.POST or None,
+        initial={
+            "outcome": product.outcome,
+            "outcome_on": product.outcome_on or timezone.localdate(),
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        record_outcome(
+            product,
+            user=request.user,  # type: ignore[arg-type]
+            outcome=form.cleaned_data["outcome"],
+            outcome_on=form.cleaned_data["outcome_on"],
+        )
+        return redirect("product-detail", public_id=product.public_id)
+    return render(request, "portal/products/outcome.html", {"form": form, "product": product})
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+USAGE_COLUMNS = (
+    "section",
+    "item",
+    "level",
+    "reads",
+    "values_returned",
+    "values_withheld",
+    "product_kind",
+    "product_agency",
+    "product_date",
+    "served",
+    "outcome",
+    "outcome_date",
+)
+
+
+def _usage_csv(report: Any) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(USAGE_COLUMNS)
+    writer.writerow(
+        [
+            "period",
+            f"{report.start.isoformat()} to {report.end.isoformat()}",
+            "",
+            report.total.reads,
+            report.total.returned,
+            report.total.withheld,
+        ]
+        + [""] * 6
+    )
+    for section, rows in (
+        ("use", report.by_use),
+        ("agency", report.by_agency),
+        ("purpose", report.by_purpose),
+        ("month", report.by_month),
+        ("dataset", report.by_dataset),
+    ):
+        for t in rows:
+            writer.writerow(
+                [section, neutral(t.label), neutral(t.extra), t.reads, t.returned, t.withheld]
+                + [""] * 6
+            )
+    for p in report.products:
+        writer.writerow(
+            [
+                "product",
+                neutral(p.title + (" (demo, simulated)" if p.is_demo else "")),
+                "",
+                "",
+                "",
+                "",
+                p.get_kind_display(),
+                neutral(p.agency.name),
+                p.made_on.isoformat(),
+                neutral(p.served),
+                neutral(p.outcome),
+                p.outcome_on.isoformat() if p.outcome_on else "",
+            ]
+        )
+    return out.getvalue()
+
+
+@login_required
+def agreement_usage(request: HttpRequest, reference: str) -> HttpResponse:
+    """GET /agreements/<reference>/usage/: how often and for what the agreement was used
+    in a period (default: the last 12 months, or since it started), from the audit trail,
+    and the products that cite reads made under it. `?format=csv` downloads it. Only an
+    information manager of the provider or a recipient sees it; anyone else gets the
+    404 of an unknown reference (visible_agreements is empty for a non-manager)."""
+    agreement = _agreement_for(request, reference)
+    default_start, default_end = default_period(agreement)
+    form = PeriodForm(request.GET or None)
+    start, end = default_start, default_end
+    if form.is_bound and form.is_valid():
+        start = form.cleaned_data["start"] or default_start
+        end = form.cleaned_data["end"] or default_end
+    if end < start:
+        start, end = end, start
+    report = usage_report(agreement, start=start, end=end)
+    if request.GET.get("format") == "csv":
+        audit.record(
+            action="agreement.usage_exported",
+            user=request.user,
+            agency_id=audit.home_agency_id(request.user),
+            agreement_ref=agreement.reference,
+            detail={"start": start.isoformat(), "end": end.isoformat()},
+        )
+        response = HttpResponse(_usage_csv(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{_safe(agreement.reference)}-usage-{start}-{end}.csv"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+    own = {a.id for a in product_agencies(request.user)}  # type: ignore[arg-type]
+    return render(
+        request,
+        "portal/agreements/usage.html",
+        {
+            "agreement": agreement,
+            "report": report,
+            "form": PeriodForm(initial={"start": start, "end": end}),
+            "start": start,
+            "end": end,
+            "own_agencies": own,
+        },
+    )
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)
