@@ -103,6 +103,12 @@ def products_under(reference: str, *, start: date, end: date) -> list[Product]:
     )
 
 
+def _dataset_label(action: str, title: str | None) -> str:
+    if action == "profile.read":
+        return f"{title} (area profiles)" if title else "area profiles (several datasets)"
+    return title or "(unknown dataset)"
+
+
 def usage_report(agreement: Agreement, *, start: date, end: date) -> UsageReport:
     """The agreement's use between `start` and `end` (see the module docstring)."""
     events = reads_under(agreement.reference, start=start, end=end)
@@ -125,8 +131,8 @@ def usage_report(agreement: Agreement, *, start: date, end: date) -> UsageReport
     empty = {"reads": 0, "returned": 0, "withheld": 0}
     report.by_month = [_tally(f"{m:%Y-%m}", monthly.get(m, empty)) for m in _months(start, end)]
     report.by_dataset = [
-        _tally(r["dataset__title"] or "area profiles (several datasets)", r, extra=r["level"])
-        for r in _tallies(events, "dataset__title", "level")
+        _tally(_dataset_label(r["action"], r["dataset__title"]), r, extra=r["level"])
+        for r in _tallies(events, "dataset__title", "level", "action")
     ]
     report.products = products_under(agreement.reference, start=start, end=end)
     return report
