@@ -106,16 +106,13 @@ def own_reads(user: User) -> QuerySet[AuditEvent]:
 
 
 def recent_reads(
-    user: User, *, days: int = RECENT_DAYS, now: Any = None, keep: Iterable[int] = ()
+    user: User, *, days: int = RECENT_DAYS, now: Any = None, exclude: Iterable[int] = ()
 ) -> list[ReadGroup]:
     """The user's own reads of the last `days` days, grouped (layers.domain.products),
-    most recent first. `keep` adds older events by id (a product's existing sources, so
-    editing it can keep them), still only the user's own."""
+    most recent first; `exclude` leaves out reads by id (a product's existing sources,
+    which its edit page shows as rows of their own)."""
     since = (now or timezone.now()) - timedelta(days=days)
-    events = own_reads(user).filter(at__gte=since)
-    kept = [i for i in keep if i]
-    if kept:
-        events = events | own_reads(user).filter(id__in=kept)
+    events = own_reads(user).filter(at__gte=since).exclude(id__in=list(exclude))
     return group_reads(read_record(e) for e in events.select_related("dataset").order_by("at"))
 
 

@@ -52,6 +52,7 @@ class ReadGroup:
     n_reads: int = 1
     first_at: datetime | None = None
     uses: set[str] = field(default_factory=set)
+    event_ids: list[int] = field(default_factory=list)
 
     @property
     def event_id(self) -> int:
@@ -60,17 +61,21 @@ class ReadGroup:
 
 def group_reads(records: Iterable[ReadRecord]) -> list[ReadGroup]:
     """Group reads by what was read and under which agreements (ReadRecord.key); most
-    recently read first, ties by the later event. Each group counts its reads, notes the
-    first time it was read and the uses it was read for."""
+    recently read first, ties by the later event. Each group counts its reads, keeps their
+    event ids, notes the first time it was read and the uses it was read for."""
     groups: dict[tuple[object, ...], ReadGroup] = {}
     for record in records:
         group = groups.get(record.key)
         if group is None:
             groups[record.key] = ReadGroup(
-                latest=record, first_at=record.at, uses={record.use} - {""}
+                latest=record,
+                first_at=record.at,
+                uses={record.use} - {""},
+                event_ids=[record.event_id],
             )
             continue
         group.n_reads += 1
+        group.event_ids.append(record.event_id)
         if record.use:
             group.uses.add(record.use)
         if (record.at, record.event_id) > (group.latest.at, group.latest.event_id):

@@ -78,7 +78,9 @@ class ProductForm(forms.Form):
         self, *args: Any, agencies: list[Agency], groups: list[ReadGroup], **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.groups = {str(g.event_id): g for g in groups}
+        # Any read of a group stands for it: a form posted after another read of the same
+        # figures (the map open in another tab) still finds its group.
+        self.groups = {str(i): g for g in groups for i in g.event_ids or [g.event_id]}
         self.fields["sources"].choices = [(k, k) for k in self.groups]
         if len(agencies) > 1:
             self.fields["agency"] = forms.ChoiceField(
@@ -86,7 +88,11 @@ class ProductForm(forms.Form):
             )
 
     def chosen_groups(self) -> list[ReadGroup]:
-        return [self.groups[k] for k in self.cleaned_data.get("sources", [])]
+        chosen: dict[int, ReadGroup] = {}
+        for key in self.cleaned_data.get("sources", []):
+            group = self.groups[key]
+            chosen[group.event_id] = group
+        return list(chosen.values())
 
     def fields_data(self) -> dict[str, Any]:
         return {
@@ -231,12 +237,16 @@ def product_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 def product_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     product = _product(request, public_id)
-    existing = [str(i) for i in product.sources.values_list("event_id", flat=True)]
-    # The editor's own recent reads, and the product's existing sources if they are the
-    # editor's own (a colleague's sources are kept as they are, shown apart).
-    groups = recent_reads(request.user, keep=[int(i) for i in existing])  # type: ignore[arg-type]
-    offered = {str(g.event_id) for g in groups}
-    fixed = [s for s in product.sources.all() if str(s.event_id) not in offered]
+    sources = list(product.sources.select_related("event"))
+    # The product's sources from the editor's own reads stay rows of their own, linked to
+    # the read they cite (a newer read of the same figures is another row); a colleague's
+    # sources are kept as they are and shown apart. Then the editor's other recent reads.
+    own = [s for s in sources if s.event.user_id == request.user.pk]
+    fixed = [s for s in sources if s.event.user_id != request.user.pk]
+    groups = _source_groups(own) + recent_reads(
+        request.user,  # type: ignore[arg-type]
+        exclude=[s.event_id for s in sources],
+    )
     initial = {
         "title": product.title,
         "kind": product.kind,
@@ -244,12 +254,12 @@ def product_edit(request: HttpRequest, public_id: str) -> HttpResponse:
         "summary": product.summary,
         "served": product.served,
         "served_on": product.served_on,
-        "sources": [i for i in existing if i in offered],
+        "sources": [str(s.event_id) for s in own],
     }
     form = ProductForm(request.POST or None, agencies=[], groups=groups, initial=initial)
     if request.method == "POST" and form.is_valid():
-        kept = [g for g in groups if str(g.event_id) in set(form.cleaned_data["sources"])]
-        kept_fixed = _fixed_groups(fixed)
+        kept = form.chosen_groups()
+        kept_fixed = _source_groups(fixed)
         edit_product(
             product,
             user=request.user,  # type: ignore[arg-type]
@@ -271,11 +281,16 @@ def product_edit(request: HttpRequest, public_id: str) -> HttpResponse:
     )
 
 
-def _fixed_groups(sources: list[Any]) -> list[ReadGroup]:
-    """A colleague's sources, as groups that keep them unchanged (matched by event)."""
+def _source_groups(sources: list[Any]) -> list[ReadGroup]:
+    """A product's existing sources as groups that keep them unchanged (matched by the
+    read they cite)."""
     groups = []
     for source in sources:
-        group = ReadGroup(latest=read_record(source.event), n_reads=source.n_reads)
+        group = ReadGroup(
+            latest=read_record(source.event),
+            n_reads=source.n_reads,
+            event_ids=[source.event_id],
+        )
         group.uses = set(source.uses)
         groups.append(group)
     return groups

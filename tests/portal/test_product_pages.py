@@ -205,3 +205,32 @@ def test_the_list_searches_and_sorts(world):
     assert "Bravo bid" in page and "Alpha assessment" not in page
     page = client.get("/products/?sort=evil;drop&dir=sideways").content.decode()
     assert "Bravo bid" in page
+
+
+def test_a_form_posted_after_another_read_of_the_same_figures_still_finds_its_group(world):
+    ana = world["council_analyst"]
+    first_march, latest_march, _ = world["ana_reads"]
+    # The page offered `latest_march`; the map in another tab read March again since.
+    newer = read(ana, "2025-03")
+    assert new_product(client_for(ana), [latest_march, first_march]).status_code == 302
+    (source,) = Product.objects.get().sources.all()
+    assert source.event_id == newer and source.n_reads == 3
+
+
+def test_editing_keeps_a_source_linked_to_the_read_it_cites(world):
+    ana = world["council_analyst"]
+    client = client_for(ana)
+    latest_march = world["ana_reads"][1]
+    new_product(client, [latest_march])
+    product = Product.objects.get()
+    read(ana, "2025-03")  # a newer read of the same figures
+    url = f"/products/{product.public_id}/edit/"
+    form = {
+        "title": "Renamed",
+        "kind": "tasking_briefing",
+        "made_on": "2026-03-02",
+        "sources": [str(latest_march)],
+    }
+    assert client.post(url, form).status_code == 302
+    assert list(product.sources.values_list("event_id", flat=True)) == [latest_march]
+    assert "sources" not in AuditEvent.objects.get(action="product.changed").detail["changed"]
