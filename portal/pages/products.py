@@ -49,7 +49,9 @@ class ProductForm(forms.Form):
     title = forms.CharField(max_length=200)
     kind = forms.ChoiceField(choices=Product.Kind.choices)
     made_on = forms.DateField(
-        label="Date", widget=forms.DateInput(attrs={"type": "date"}), help_text="of the product"
+        label="Date",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text="of the product",
     )
     summary = forms.CharField(
         required=False,
@@ -65,7 +67,7 @@ class ProductForm(forms.Form):
     served_on = forms.DateField(
         required=False,
         label="Date of the meeting or decision",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     sources = forms.MultipleChoiceField(
         required=False,
@@ -107,7 +109,9 @@ class OutcomeForm(forms.Form):
         max_length=4000,
         help_text="what changed because of it: a decision, a deployment, money, a result",
     )
-    outcome_on = forms.DateField(label="Date", widget=forms.DateInput(attrs={"type": "date"}))
+    outcome_on = forms.DateField(
+        label="Date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 def _may_use(request: HttpRequest) -> list[Agency]:
@@ -319,10 +323,14 @@ def product_outcome(request: HttpRequest, public_id: str) -> HttpResponse:
 
 class PeriodForm(forms.Form):
     start = forms.DateField(
-        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     end = forms.DateField(
-        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 
