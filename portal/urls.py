@@ -58,7 +58,7 @@ urlpatterns = [
         agreements.agreement_document,
         name="agreement-document",
     ),
-    path("agreements/<str:reference>/usage/", products.agreement_usage, name="agreement-usage"),
+    path("agreements/<str:reference>/usage/", agreements.agreement_usage, name="agreement-usage"),
     path("audit/", agreements.audit_list, name="audit-list"),
     path("products/", products.product_list, name="product-list"),
     path("products/new/", products.product_new, name="product-new"),

@@ -1,13 +1,10 @@
 """Evidence of impact: the products an agency's analysts made from the portal's figures
-(list, record, change, record the outcome), and per agreement the report of what it was
-used for. The verbs are in layers.products (each audited); another agency's product is a
-404 here, as is the usage report to anyone but an information manager of the provider or
-a recipient."""
+(list, record, change, record the outcome). The verbs are in layers.products (each
+audited); another agency's product is a 404 here. The per-agreement usage report that
+lists them is with the agreement pages (portal.pages.agreements.agreement_usage)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from django import forms
@@ -17,7 +14,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from layers import audit
 from layers.domain.products import ReadGroup
 from layers.models import Agency, Product
 from layers.products import (
@@ -31,9 +27,6 @@ from layers.products import (
     record_product,
     visible_products,
 )
-from layers.usage import default_period, usage_report
-from portal.exports.formatting import neutral
-from portal.pages.agreements import _agreement_for
 
 SORTS = {
     "title": "title",
@@ -310,6 +303,14 @@ def product_outcome(request: HttpRequest, public_id: str) -> HttpResponse:
             "outcome_on": product.outcome_on or timezone.localdate(),
         },
     )
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and form.cleaned_data["outcome_on"] < product.made_on
+    ):
+        form.add_error(
+            "outcome_on", f"the outcome comes after the product ({product.made_on:%-d %B %Y})"
+        )
     if request.method == "POST" and form.is_valid():
         record_outcome(
             product,
@@ -319,129 +320,3 @@ def product_outcome(request: HttpRequest, public_id: str) -> HttpResponse:
         )
         return redirect("product-detail", public_id=product.public_id)
     return render(request, "portal/products/outcome.html", {"form": form, "product": product})
-
-
-class PeriodForm(forms.Form):
-    start = forms.DateField(
-        required=False,
-        label="From",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    end = forms.DateField(
-        required=False,
-        label="To",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-
-
-USAGE_COLUMNS = (
-    "section",
-    "item",
-    "level",
-    "reads",
-    "values_returned",
-    "values_withheld",
-    "product_kind",
-    "product_agency",
-    "product_date",
-    "served",
-    "outcome",
-    "outcome_date",
-)
-
-
-def _usage_csv(report: Any) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(USAGE_COLUMNS)
-    writer.writerow(
-        [
-            "period",
-            f"{report.start.isoformat()} to {report.end.isoformat()}",
-            "",
-            report.total.reads,
-            report.total.returned,
-            report.total.withheld,
-        ]
-        + [""] * 6
-    )
-    for section, rows in (
-        ("use", report.by_use),
-        ("agency", report.by_agency),
-        ("purpose", report.by_purpose),
-        ("month", report.by_month),
-        ("dataset", report.by_dataset),
-    ):
-        for t in rows:
-            writer.writerow(
-                [section, neutral(t.label), neutral(t.extra), t.reads, t.returned, t.withheld]
-                + [""] * 6
-            )
-    for p in report.products:
-        writer.writerow(
-            [
-                "product",
-                neutral(p.title + (" (demo, simulated)" if p.is_demo else "")),
-                "",
-                "",
-                "",
-                "",
-                p.get_kind_display(),
-                neutral(p.agency.name),
-                p.made_on.isoformat(),
-                neutral(p.served),
-                neutral(p.outcome),
-                p.outcome_on.isoformat() if p.outcome_on else "",
-            ]
-        )
-    return out.getvalue()
-
-
-@login_required
-def agreement_usage(request: HttpRequest, reference: str) -> HttpResponse:
-    """GET /agreements/<reference>/usage/: how often and for what the agreement was used
-    in a period (default: the last 12 months, or since it started), from the audit trail,
-    and the products that cite reads made under it. `?format=csv` downloads it. Only an
-    information manager of the provider or a recipient sees it; anyone else gets the
-    404 of an unknown reference (visible_agreements is empty for a non-manager)."""
-    agreement = _agreement_for(request, reference)
-    default_start, default_end = default_period(agreement)
-    form = PeriodForm(request.GET or None)
-    start, end = default_start, default_end
-    if form.is_bound and form.is_valid():
-        start = form.cleaned_data["start"] or default_start
-        end = form.cleaned_data["end"] or default_end
-    if end < start:
-        start, end = end, start
-    report = usage_report(agreement, start=start, end=end)
-    if request.GET.get("format") == "csv":
-        audit.record(
-            action="agreement.usage_exported",
-            user=request.user,
-            agency_id=audit.home_agency_id(request.user),
-            agreement_ref=agreement.reference,
-            detail={"start": start.isoformat(), "end": end.isoformat()},
-        )
-        response = HttpResponse(_usage_csv(report), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = (
-            f'attachment; filename="{_safe(agreement.reference)}-usage-{start}-{end}.csv"'
-        )
-        response["Cache-Control"] = "private, no-store"
-        return response
-    own = {a.id for a in product_agencies(request.user)}  # type: ignore[arg-type]
-    return render(
-        request,
-        "portal/agreements/usage.html",
-        {
-            "agreement": agreement,
-            "report": report,
-            "form": PeriodForm(initial={"start": start, "end": end}),
-            "start": start,
-            "end": end,
-            "own_agencies": own,
-        },
-    )
-
-
-def _safe(text: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)

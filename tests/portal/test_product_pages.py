@@ -234,3 +234,15 @@ def test_editing_keeps_a_source_linked_to_the_read_it_cites(world):
     assert client.post(url, form).status_code == 302
     assert list(product.sources.values_list("event_id", flat=True)) == [latest_march]
     assert "sources" not in AuditEvent.objects.get(action="product.changed").detail["changed"]
+
+
+def test_an_outcome_dated_before_the_product_is_refused(world):
+    ana = world["council_analyst"]
+    new_product(client_for(ana), [], made_on="2026-03-02")
+    product = Product.objects.get()
+    response = client_for(ana).post(
+        f"/products/{product.public_id}/outcome/", {"outcome": "x", "outcome_on": "2026-03-01"}
+    )
+    assert response.status_code == 200
+    assert "the outcome comes after the product (2 March 2026)" in response.content.decode()
+    assert not AuditEvent.objects.filter(action="product.outcome_recorded").exists()
