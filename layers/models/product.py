@@ -59,9 +59,11 @@ class ProductSource(models.Model):
     report read it without unpacking the event's detail."""
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="sources")
-    # The audit trail is append-only (a trigger refuses deletes), so PROTECT never bites;
-    # it says that a product's evidence outlives nothing it points at.
-    event = models.ForeignKey("layers.AuditEvent", on_delete=models.PROTECT, related_name="+")
+    # No database constraint, like the audit table's own links: the append-only table is
+    # referenced by nothing (its trigger, not a foreign key, is what keeps rows there).
+    event = models.ForeignKey(
+        "layers.AuditEvent", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     read_at = models.DateTimeField()
     action = models.CharField(max_length=48)
     dataset = models.ForeignKey(

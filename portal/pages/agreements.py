@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from itertools import chain
 from typing import Any
@@ -449,6 +450,8 @@ def agreement_usage(request: HttpRequest, reference: str) -> HttpResponse:
         end = form.cleaned_data["end"] or default_end
     if end < start:
         start, end = end, start
+    # Ten years at most: the monthly table has a row for every month asked for.
+    start = max(start, end - timedelta(days=3660))
     report = usage_report(agreement, start=start, end=end)
     if request.GET.get("format") == "csv":
         audit.record(
