@@ -63,6 +63,7 @@ demo-data: setup
 	$(PY) manage.py load_demo --data $(SHARED_DATA)
 	$(PY) manage.py load_partnership demo/partnership.yaml --demo-password $(DEMO_PASSWORD) -v 0
 	$(PY) manage.py load_demo_values --data $(SHARED_DATA)
+	$(PY) manage.py load_demo_products
 
 demo: demo-data
 	@echo ""

@@ -7,6 +7,7 @@ from layers.models.dataset import Dataset, Indicator
 from layers.models.export import ProfileExportJob
 from layers.models.geography import Area, AreaShape, CustomArea, GeographyLevel, Lookup
 from layers.models.priority import Priority, PriorityTarget
+from layers.models.product import Product, ProductSource
 from layers.models.protection import ProtectedTable
 from layers.models.release import Period, Release
 from layers.models.token import ApiToken, FailedLogin
@@ -31,6 +32,8 @@ __all__ = [
     "Period",
     "Priority",
     "PriorityTarget",
+    "Product",
+    "ProductSource",
     "ProfileExportJob",
     "ProtectedTable",
     "RecoveryCode",

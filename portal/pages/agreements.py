@@ -1,14 +1,17 @@
-"""Information managers: agreements (list, create, edit, suspend, renew, usage) and the
-audit trail (search, filter, CSV)."""
+"""Information managers: agreements (list, create, edit, suspend, renew, usage and its
+report with the products that used it) and the audit trail (search, filter, CSV)."""
 
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from itertools import chain
 from typing import Any
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import (
@@ -36,6 +39,9 @@ from layers.agreements import (
     visible_agreements,
 )
 from layers.models import Agency, Agreement
+from layers.products import product_agencies
+from layers.usage import default_period, usage_report
+from portal.exports.formatting import neutral
 from portal.forms import AgreementForm, AuditFilterForm, RenewForm, SuspendForm
 
 View = Callable[..., HttpResponse]
@@ -350,3 +356,131 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "portal/audit/list.html",
         {"form": form, "page": page, "query": query.urlencode(), "agencies": agencies},
     )
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(
+        required=False,
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        required=False,
+        label="To",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+
+USAGE_COLUMNS = (
+    "section",
+    "item",
+    "level",
+    "reads",
+    "values_returned",
+    "values_withheld",
+    "product_kind",
+    "product_agency",
+    "product_date",
+    "served",
+    "outcome",
+    "outcome_date",
+)
+
+
+def _usage_csv(report: Any) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(USAGE_COLUMNS)
+    writer.writerow(
+        [
+            "period",
+            f"{report.start.isoformat()} to {report.end.isoformat()}",
+            "",
+            report.total.reads,
+            report.total.returned,
+            report.total.withheld,
+        ]
+        + [""] * 6
+    )
+    for section, rows in (
+        ("use", report.by_use),
+        ("agency", report.by_agency),
+        ("purpose", report.by_purpose),
+        ("month", report.by_month),
+        ("dataset", report.by_dataset),
+    ):
+        for t in rows:
+            writer.writerow(
+                [section, neutral(t.label), neutral(t.extra), t.reads, t.returned, t.withheld]
+                + [""] * 6
+            )
+    for p in report.products:
+        writer.writerow(
+            [
+                "product",
+                neutral(p.title + (" (demo, simulated)" if p.is_demo else "")),
+                "",
+                "",
+                "",
+                "",
+                p.get_kind_display(),
+                neutral(p.agency.name),
+                p.made_on.isoformat(),
+                neutral(p.served),
+                neutral(p.outcome),
+                p.outcome_on.isoformat() if p.outcome_on else "",
+            ]
+        )
+    return out.getvalue()
+
+
+@login_required
+def agreement_usage(request: HttpRequest, reference: str) -> HttpResponse:
+    """GET /agreements/<reference>/usage/: how often and for what the agreement was used
+    in a period (default: the last 12 months, or since it started), from the audit trail,
+    and the products that cite reads made under it. `?format=csv` downloads it. Only an
+    information manager of the provider or a recipient sees it; anyone else gets the
+    404 of an unknown reference (visible_agreements is empty for a non-manager)."""
+    agreement = _agreement_for(request, reference)
+    default_start, default_end = default_period(agreement)
+    form = PeriodForm(request.GET or None)
+    start, end = default_start, default_end
+    if form.is_bound and form.is_valid():
+        start = form.cleaned_data["start"] or default_start
+        end = form.cleaned_data["end"] or default_end
+    if end < start:
+        start, end = end, start
+    # Ten years at most: the monthly table has a row for every month asked for.
+    start = max(start, end - timedelta(days=3660))
+    report = usage_report(agreement, start=start, end=end)
+    if request.GET.get("format") == "csv":
+        audit.record(
+            action="agreement.usage_exported",
+            user=request.user,
+            agency_id=audit.home_agency_id(request.user),
+            agreement_ref=agreement.reference,
+            detail={"start": start.isoformat(), "end": end.isoformat()},
+        )
+        response = HttpResponse(_usage_csv(report), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{_safe(agreement.reference)}-usage-{start}-{end}.csv"'
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+    own = {a.id for a in product_agencies(request.user)}  # type: ignore[arg-type]
+    return render(
+        request,
+        "portal/agreements/usage.html",
+        {
+            "agreement": agreement,
+            "report": report,
+            "form": PeriodForm(initial={"start": start, "end": end}),
+            "start": start,
+            "end": end,
+            "own_agencies": own,
+        },
+    )
+
+
+def _safe(text: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "-" for c in text)
