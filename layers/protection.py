@@ -197,16 +197,25 @@ def _compute(
 
     units = {key_of(level.slug, c): data[c][0] if c in data else None for c in codes}
     forced = _previous_withheld(release, indicator, period, key, finest_level)
+    unpublished: frozenset[str] = frozenset()
     if not units_published:
-        forced |= frozenset(units)  # known to no one: variables of the system, never shown
+        # Known to no one: variables of the system, never shown.
+        unpublished = frozenset(units) - forced
+        forced |= frozenset(units)
     result = protect(
-        units, groups, policy, forced_hidden=forced, overlays=overlays, regions=regions
+        units,
+        groups,
+        policy,
+        forced_hidden=forced,
+        overlays=overlays,
+        regions=regions,
+        unpublished=unpublished,
     )
     if protected_wards and result.report.n_failed_closed:
         # Fail closed on the overlay level, not the whole table (DISCLOSURE.md 4 step 5,
         # suppress_level): protect without wards, then give wards only from published units.
         protected_wards = False
-        result = protect(units, groups, policy, forced_hidden=forced)
+        result = protect(units, groups, policy, forced_hidden=forced, unpublished=unpublished)
         report["ward_method"] = (
             "wards in the protected system did not converge: wards given from published "
             "units only (sum_of_published)"

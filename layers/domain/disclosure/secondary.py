@@ -79,6 +79,7 @@ def protect(
     forced_hidden: frozenset[str] = frozenset(),
     overlays: Sequence[Group] = (),
     regions: Sequence[str] = (),
+    unpublished: frozenset[str] = frozenset(),
 ) -> Protected:
     """Released cells for every unit and group, and the report of how.
 
@@ -86,6 +87,9 @@ def protect(
       data (a group with none is `no_data`).
     - Primary: counts 0 < n < min_count (and zeros, if the policy says) are withheld;
       `forced_hidden` cells (withheld in the previous release) stay withheld.
+    - `unpublished` units (of a level finer than the agreement allows; also in
+      `forced_hidden`, never shown) need no width where they are exactly zero and the
+      policy publishes zeros.
     - Secondary (when the policy turns it on): the cheapest non-zero cells are withheld
       until every withheld cell's attacker interval passes: a primary cell's must be at
       least min_count wide, a secondary cell's must not be a single value. A component
@@ -136,6 +140,7 @@ def protect(
                 regions,
                 units,
                 report,
+                unpublished,
             )
 
     released: dict[str, Released] = {}
@@ -171,17 +176,18 @@ def _secondary(
     regions: Sequence[str],
     units: Mapping[str, float | None],
     report: Report,
+    unpublished: frozenset[str] = frozenset(),
 ) -> None:
     """Secondary suppression, audit, repair and fail closed (steps B to E), in place."""
     width = float(max(policy.min_count, 1))
     need: dict[str, float] = {}
     if policy.zero_policy is ZeroPolicy.PUBLISH:
-        # An exact zero is a figure this policy publishes: a withheld zero that can be
-        # worked out (every LSOA of an MSOA whose published total is 0, when LSOAs are
-        # finer than the agreement allows) discloses nothing, so it needs no width.
-        # Without this, such a cell failed the audit, no repair could widen it (its
-        # total is 0), and its whole component failed closed.
-        need = {k: 0.0 for k, v in values.items() if v == 0 and k not in primary}
+        # A unit finer than the agreement allows is a variable of the system, never shown.
+        # Where it is exactly zero, working it out discloses nothing this policy would not
+        # publish (every LSOA of an MSOA whose published total is 0), so it needs no
+        # width. Without this it failed the audit, no repair could widen it (its total is
+        # 0) and its whole component failed closed.
+        need = {k: 0.0 for k in unpublished if values.get(k) == 0 and k not in primary}
     need |= dict.fromkeys(primary, width)
     structure = Structure([Equation(total, children) for total, children in relations], values)
     structure.require(need)
