@@ -174,8 +174,8 @@ def hot_spots(
     kept = {c: sorted({m for m in neighbours.get(c, ()) if m in values and m != c}) for c in codes}
     # esda and libpysal are imported here: they pull in geopandas, which most callers of
     # this module never need.
-    from esda.getisord import G_Local  # type: ignore[import-untyped]
-    from libpysal.weights import W  # type: ignore[import-untyped]
+    from esda.getisord import G_Local
+    from libpysal.weights import W
 
     with warnings.catch_warnings():
         # Islands (areas with no neighbour) are expected: two districts far apart.
