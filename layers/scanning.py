@@ -170,7 +170,10 @@ def scan(
     found = indicator_named(indicator)
     if not scannable(found):
         raise ParamError(
-            f"{found.slug} is a {found.measure}: scanning is for counts", parameter="indicator"
+            f"{found.slug} is a {found.measure}"
+            + (" that may not be added up" if found.measure == Indicator.Measure.COUNT else "")
+            + ": scanning is for counts that may be added up across areas",
+            parameter="indicator",
         )
     dataset = found.dataset
     if level == CUSTOM:
