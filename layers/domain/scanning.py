@@ -224,6 +224,7 @@ class ControlChart:
     upper: float | None = None
     lower: float | None = None
     sigma: float | None = None  # the standard deviation at the latest period
+    exposure: float | None = None  # u-chart: the latest period's denominator
 
     @property
     def breach(self) -> bool:
@@ -284,6 +285,7 @@ def control_chart(
         upper=upper,
         lower=lower,
         sigma=sigma,
+        exposure=None if exposures is None else float(exposures[-1]),
     )
 
 
@@ -344,9 +346,12 @@ def control_reason(c: ControlChart, noun: str) -> str:
             f"above its own control limit: {_num(c.latest)} {noun} against an upper limit "
             f"of {c.upper:,.1f} (mean of {c.n_earlier} earlier periods {c.centre:,.1f})"
         )
+    # A u-chart's figures are rates: read at the latest denominator they are counts again.
+    n = c.exposure or 1.0
     return (
-        f"above its own control limit: a rate of {c.latest:.4g} against an upper limit "
-        f"of {c.upper:.4g} (rate over {c.n_earlier} earlier periods {c.centre:.4g})"
+        f"above its own control limit: {_num(round(c.latest * n, 6))} {noun} against an "
+        f"upper limit of {c.upper * n:,.1f} (at its rate over {c.n_earlier} earlier "
+        f"periods, {c.centre * n:,.1f} expected)"
     )
 
 

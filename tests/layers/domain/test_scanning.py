@@ -272,3 +272,13 @@ def test_concerns_carry_a_reason_per_flag_and_sort_by_strength():
     assert "q " in flag.reason
     assert "Gi* z = 2.67" in concerns[0].flags[0].reason
     assert "20 crimes against an upper limit of 10.0" in concerns[0].flags[1].reason
+
+
+def test_a_u_chart_reason_reads_in_counts_at_the_latest_denominator():
+    chart = control_chart([2, 2, 2, 2, 2, 2, 11], exposures=[100.0] * 6 + [200.0])
+    assert chart.exposure == 200.0
+    (concern,) = areas_of_concern(names={}, excess={}, hot={}, control={"A": chart}, noun="crimes")
+    assert concern.flags[0].reason == (
+        "above its own control limit: 11 crimes against an upper limit of 10.0 "
+        "(at its rate over 6 earlier periods, 4.0 expected)"
+    )
