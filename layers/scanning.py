@@ -63,6 +63,7 @@ from layers.read import (
 ACTION = "concerns.read"
 MAX_EARLIER_PERIODS = 36  # the history a control chart is drawn from, at most
 RATE_PER = 1000  # Gi* runs on the rate per 1,000 of the denominator where there is one
+CAUTION = 0.1  # warn when more than this share of the level's areas is withheld
 
 METHODS = (
     "Higher than expected: each area's count is compared with the count expected if it "
@@ -116,6 +117,19 @@ class Scan:
     n_history: int = 0  # earlier periods available to the control charts
     refused: dict[str, str] = field(default_factory=dict)
     q_level: float = FDR_Q
+
+    @property
+    def caution(self) -> str | None:
+        """A warning when many figures are withheld: disclosure control removes small
+        counts, so a rate from the shown areas only leans high or low, and the expected
+        counts with it."""
+        if self.not_scanned or not self.n_areas or self.n_withheld / self.n_areas <= CAUTION:
+            return None
+        return (
+            f"{self.n_withheld} of {self.n_areas} areas are withheld from you and left out; "
+            "the partnership rate comes from the shown areas only, so expected counts may "
+            "be off. A coarser level withholds fewer figures."
+        )
 
     @property
     def tests(self) -> list[str]:

@@ -82,6 +82,7 @@ def scan_json(result: Scan) -> dict[str, Any]:
         "policy": policy_json(result.policy),
         "scanned": result.not_scanned is None,
         "not_scanned": result.not_scanned,
+        "caution": result.caution,
         "tests": result.tests,
         "q_level": result.q_level,
         "n_areas": result.n_areas,
@@ -111,6 +112,9 @@ CONCERNS = inline_serializer(
         "scanned": serializers.BooleanField(),
         "not_scanned": serializers.CharField(
             allow_null=True, help_text="why the indicator was not scanned (e.g. no denominator)"
+        ),
+        "caution": serializers.CharField(
+            allow_null=True, help_text="e.g. many figures withheld: expected counts may be off"
         ),
         "tests": serializers.ListField(
             child=serializers.ChoiceField(["excess", "hot_spot", "control"])

@@ -94,6 +94,7 @@
         say(body.concerns.length
           ? body.concerns.length + " area" + (body.concerns.length === 1 ? "" : "s") + " of concern, outlined in purple (strongest first below)."
           : "No area is flagged for this indicator and period.");
+        if (body.caution) status.textContent += " " + body.caution;
         container.dataset.concerns = "ready";
         container.dataset.concernCount = String(body.concerns.length);
       })
