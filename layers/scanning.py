@@ -74,8 +74,9 @@ METHODS = (
     "Hot spot: Getis-Ord Gi* compares the figure of an area and its neighbours (areas "
     "whose boundaries touch, even at a corner) with the whole partnership; a hot spot "
     f"is a cluster of high figures significant at {HOT_SPOT_ALPHA} (two-sided, normal "
-    "approximation, no correction for testing many areas). Rates per 1,000 where the "
-    "indicator has a denominator, counts otherwise.",
+    "approximation, no correction for testing many areas); an area with no neighbouring "
+    "figure is never one. Rates per 1,000 where the indicator has a denominator, counts "
+    "otherwise.",
     "Above its own history: a control chart of the area's earlier periods of the same "
     "kind (a c-chart for counts, a u-chart with the denominator); the latest period is "
     "flagged when it is above the upper limit (mean + 3 standard deviations), not when "

@@ -139,7 +139,7 @@ class HotSpot:
     z: float
     p: float  # two-sided, from the normal approximation
     n_neighbours: int  # neighbours with a value (the area itself not counted)
-    flagged: bool  # z > 0 and p < alpha
+    flagged: bool  # z > 0 and p < alpha, with at least one neighbour
 
 
 def hot_spots(
@@ -161,7 +161,8 @@ def hot_spots(
 
     Only areas in `values` take part: an area without a value (withheld from the viewer,
     or no data) is dropped from the lattice, weights and all, so it is neither a value
-    nor a neighbour. An area left with no neighbour is still scored on itself alone.
+    nor a neighbour. An area left with no neighbour is still scored, on itself alone,
+    but is never flagged: one high figure is not a cluster.
     Fewer than 3 areas, or all values equal: no scores (the statistic is undefined).
     """
     codes = sorted(values)
@@ -193,7 +194,9 @@ def hot_spots(
             z=float(z[i]),
             p=p,
             n_neighbours=len(kept[c]),
-            flagged=bool(z[i] > 0 and p < alpha),
+            # An area with no neighbour is scored on itself alone: a high figure, not a
+            # cluster, so never called a hot spot.
+            flagged=bool(z[i] > 0 and p < alpha and kept[c]),
         )
     return out
 
@@ -331,12 +334,11 @@ def excess_reason(e: Excess, noun: str) -> str:
 
 
 def hot_spot_reason(h: HotSpot) -> str:
-    around = (
-        f"it and its {h.n_neighbours} neighbouring area{'s' if h.n_neighbours != 1 else ''}"
-        if h.n_neighbours
-        else "it (no neighbouring area with a figure)"
+    areas = f"area{'s' if h.n_neighbours != 1 else ''}"
+    return (
+        f"hot spot: high figures cluster in it and its {h.n_neighbours} neighbouring {areas} "
+        f"(Gi* z = {h.z:.2f}, p {_p(h.p)})"
     )
-    return f"hot spot: high figures cluster in {around} (Gi* z = {h.z:.2f}, p {_p(h.p)})"
 
 
 def control_reason(c: ControlChart, noun: str) -> str:

@@ -184,6 +184,15 @@ def test_areas_without_a_value_are_dropped_from_the_lattice():
     assert result["r0c0"].n_neighbours == 2
 
 
+def test_an_area_with_no_neighbour_is_scored_but_never_a_hot_spot():
+    values = {**VALUES, "island": 40.0}
+    result = hot_spots(values, _grid(True))
+    expected = _gi_star_by_hand(values, {**_grid(True), "island": []})
+    assert result["island"].z == pytest.approx(expected["island"])
+    assert result["island"].z > 1.96 and result["island"].n_neighbours == 0
+    assert not result["island"].flagged
+
+
 def test_gi_star_needs_three_areas_and_some_variation():
     assert hot_spots({"a": 1.0, "b": 2.0}, {"a": ["b"], "b": ["a"]}) == {}
     assert hot_spots(dict.fromkeys(VALUES, 4.0), _grid(True)) == {}
