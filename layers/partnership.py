@@ -215,6 +215,7 @@ class _Checker:
         # The API names an indicator by its slug alone, so slugs are unique across datasets.
         taken = dict(Indicator.objects.values_list("slug", "dataset__slug"))
         slugs: set[str] = set()
+        denominators: list[tuple[str, dict[str, Any]]] = []
         for path, item in self.items("datasets"):
             optional = {"description", "source", "licence", "simulated", "indicators"}
             if not self.keys(path, item, {"slug", "agency", "theme", "title", "level"}, optional):
@@ -234,7 +235,7 @@ class _Checker:
                     where,
                     ind,
                     {"slug", "name", "measure"},
-                    {"unit", "polarity", "summable", "multiplier"},
+                    {"unit", "polarity", "summable", "multiplier", "denominator"},
                 ):
                     continue
                 if self.text(f"{where}.slug", ind["slug"], pattern=SLUG):
@@ -255,6 +256,19 @@ class _Checker:
                     self.choice(f"{where}.polarity", ind["polarity"], polarities, "polarity")
                 if "summable" in ind and not isinstance(ind["summable"], bool):
                     self.bad(f"{where}.summable", "must be true or false")
+                if "denominator" in ind:
+                    denominators.append((f"{where}.denominator", ind))
+        # A denominator names an indicator of this file or one already loaded; checked
+        # once every indicator of the file is known.
+        known = slugs | set(taken)
+        for where, ind in denominators:
+            name = ind["denominator"]
+            if not isinstance(name, str) or name not in known:
+                self.bad(where, f"unknown indicator {name!r} (name an indicator's slug)")
+            elif name == ind.get("slug"):
+                self.bad(where, "an indicator cannot be its own denominator")
+            elif ind.get("measure") != "count":
+                self.bad(where, "only a count has a denominator (for its expected count)")
 
     def check_agreements(self) -> None:
         seen: set[str] = set()
@@ -595,6 +609,23 @@ def apply_partnership(
                 acting_user=acting_user,
             )
             done.count(f"indicator {ind['slug']}", ind_outcome)
+    # Denominators once every indicator exists (one may name an indicator further down).
+    indicators = {i.slug: i for i in Indicator.objects.select_related("dataset__owner")}
+    for item in doc.get("datasets") or []:
+        for ind in item.get("indicators") or []:
+            denominator = indicators.get(ind.get("denominator", ""))
+            _, ind_outcome = _upsert(
+                Indicator,
+                {"slug": ind["slug"]},
+                {"denominator_indicator": denominator},
+                what="indicator",
+                label={"dataset": item["slug"], "indicator": ind["slug"]},
+                agency_id=agencies[item["agency"]].id,
+                acting_user=acting_user,
+            )
+            label = f"indicator {ind['slug']}"
+            if ind_outcome != "unchanged" and label not in done.created + done.updated:
+                done.count(label, "updated")
     for item in doc.get("agreements") or []:
         agreement, created = Agreement.objects.get_or_create(
             reference=item["reference"], defaults={"provider": agencies[item["provider"]]}

@@ -376,3 +376,24 @@ def fetch_custom_area_shape(
         )
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+_AREA_NEIGHBOURS = (Path(__file__).parent / "sql" / "area_neighbours.sql").read_text()
+
+
+@lru_cache(maxsize=8)
+def _neighbours(level_id: int, boundary_version: str) -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(_AREA_NEIGHBOURS, {"level_id": level_id})
+        for code, other in cursor.fetchall():
+            out.setdefault(code, []).append(other)
+    return {code: tuple(others) for code, others in out.items()}
+
+
+def area_neighbours(level: GeographyLevel) -> dict[str, tuple[str, ...]]:
+    """Area code -> the codes of the areas of the same level it meets (queen contiguity),
+    computed in PostGIS and kept per process for the level's boundary version (a boundary
+    load gives the level a new one). Areas with no neighbour are absent. Shared: callers
+    only read it."""
+    return _neighbours(level.id, level.boundary_version)

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from portal.pages import (
     accounts,
     agreements,
+    concerns,
     custom_areas,
     health,
     priorities,
@@ -25,6 +26,8 @@ urlpatterns = [
     path("map/area/", map_pages.area, name="map-area"),
     path("map/export.csv", map_pages.export_csv, name="map-export-csv"),
     path("map/export/png/", map_pages.export_png, name="map-export-png"),
+    path("map/concerns/", concerns.concerns_json, name="map-concerns"),
+    path("concerns/", concerns.concerns_page, name="concerns"),
     path("healthz", health.healthz, name="healthz"),
     # Informing the public: no sign-in; only what agreements publish to the public.
     path("public/", public.index, name="public"),

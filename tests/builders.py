@@ -211,3 +211,69 @@ def publish_crime(
         "missing_code": missing_code,
         "release": release,
     }
+
+
+MONTHS = [f"2025-{m:02d}" for m in range(1, 10)]  # nine months: eight earlier periods
+
+
+def build_scan_world(tmp_path: Any) -> dict[str, Any]:
+    """Police own monthly burglary counts over the demo LSOAs; the council owns the
+    population that is their denominator. The council receives burglary under the
+    default agreement (min_count 10, round to 5, secondary suppression).
+
+    - `secret`: a tiny population with 9 burglaries: far above expected, withheld (9 < 10)
+      for the council;
+    - `surge`: an ordinary area whose latest month is four times its usual count."""
+    parties = three_parties()
+    crime = Indicator.objects.create(
+        dataset=parties["dataset"],
+        slug="burglary",
+        name="Burglary",
+        measure="count",
+        unit="burglaries",
+        is_summable=True,
+        polarity="lower_is_better",
+    )
+    people = make_dataset(slug="population", owner=parties["council"])
+    population = Indicator.objects.create(
+        dataset=people,
+        slug="population",
+        name="Total population",
+        measure="count",
+        is_summable=True,
+    )
+    crime.denominator_indicator = population
+    crime.save()
+    codes = sorted(Area.objects.filter(level__slug="lsoa11").values_list("gss_code", flat=True))
+    assert len(codes) > 100, "the demo LSOAs are loaded"
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    pop = {c: int(rng.integers(1200, 2400)) for c in codes}
+    secret, surge = codes[30], codes[40]
+    pop[secret] = 40
+    rows = []
+    for month in MONTHS:
+        for code in codes:
+            n = int(rng.poisson(pop[code] * 0.015))
+            if code == secret:
+                n = 9
+            elif code == surge:
+                n = 25 if month != MONTHS[-1] else 100
+            rows.append({"area_code": code, "period": month, "indicator": "burglary", "value": n})
+    publish_rows(parties["dataset"], rows, tmp_path)
+    publish_rows(
+        people,
+        [
+            {"area_code": c, "period": "2015", "indicator": "population", "value": n}
+            for c, n in pop.items()
+        ],
+        tmp_path,
+    )
+    parties.update(
+        secret=secret,
+        surge=surge,
+        paul=make_member("paul", parties["police"], "analyst"),
+        fred=make_member("fred", parties["fire"], "analyst"),
+    )
+    return parties

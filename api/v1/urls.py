@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from django.views.decorators.gzip import gzip_page
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from api.v1 import catalogue, custom_areas, errors, profile, public, releases, values
+from api.v1 import catalogue, concerns, custom_areas, errors, profile, public, releases, values
 
 # Figures travel compressed (gzip_page); pages with CSRF tokens are left alone (BREACH).
 urlpatterns = [
@@ -44,6 +44,11 @@ urlpatterns = [
         "public/areas/<str:code>/profile/",
         gzip_page(public.PublicAreaProfile.as_view()),
         name="api-public-area-profile",
+    ),
+    path(
+        "indicators/<slug:slug>/concerns/",
+        gzip_page(concerns.IndicatorConcerns.as_view()),
+        name="api-concerns",
     ),
     path("agreements/mine/", catalogue.MyAgreements.as_view(), name="api-my-agreements"),
     path(

@@ -62,6 +62,15 @@ class Indicator(models.Model):
     multiplier = models.PositiveIntegerField(
         default=1, help_text="rates: per how many (e.g. 1000 for a rate per 1,000)"
     )
+    denominator_indicator = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="counts: the indicator whose figures give each area's expected count "
+        "(e.g. all crime -> population), for scanning",
+    )
 
     class Meta:
         constraints = [

@@ -120,6 +120,7 @@ def index(request: HttpRequest) -> HttpResponse:
             "area": reverse("map-area"),
             "csv": reverse("map-export-csv"),
             "png": reverse("map-export-png"),
+            "concerns": reverse("map-concerns"),
             "areaGeometry": reverse("api-area", kwargs={"code": "CODE"}),
         },
     )

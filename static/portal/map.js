@@ -259,7 +259,7 @@
   function fs(name) { return ["feature-state", name]; }
 
   function showLevel(slug) {
-    ["areas-fill", "areas-hatch", "areas-line", "areas-focus"].forEach(function (id) {
+    ["areas-fill", "areas-hatch", "areas-line", "areas-focus", "concerns-casing", "concerns-line"].forEach(function (id) {
       if (map.getLayer(id)) map.removeLayer(id);
     });
     if (map.getSource(SOURCE)) map.removeSource(SOURCE);
@@ -460,6 +460,8 @@
         $("announce").textContent = current.indicator.name + ", " + describe(current) + ": " +
           current.summary.shown + " areas shown, " + current.summary.withheld + " withheld, " + current.summary.no_data + " with no data.";
         if (selected) openPanel(selected, { quiet: true });
+        // For overlays (concerns-overlay.js): what is on the map now.
+        container.dispatchEvent(new CustomEvent("cg:values", { detail: current }));
         var applied = performance.now();
         map.once("idle", function () {
           if (seq !== requestSeq) return;

@@ -149,6 +149,37 @@ def test_load_partnership_loads_the_demo_file():
     assert all(v.recipients.count() == 0 and v.roles == [] for v in public)
     assert User.objects.get(username="multi").memberships.count() == 2
     assert User.objects.get(username="ana").check_password("x-demo-password")
+    # Counts carry a denominator for scanning: all crime -> population.
+    crime = Indicator.objects.get(slug="all-crime")
+    assert crime.denominator_indicator == Indicator.objects.get(slug="population")
+
+
+def test_load_partnership_sets_and_clears_a_denominator(tmp_path):
+    doc = yaml.safe_load(yaml.safe_dump(MINIMAL))
+    # The denominator is named before its own dataset comes in the file.
+    doc["datasets"][0]["indicators"][0]["denominator"] = "population"
+    doc["datasets"].append(
+        {
+            "slug": "population",
+            "agency": "city-council",
+            "theme": "other",
+            "title": "Population",
+            "level": "lsoa21",
+            "indicators": [{"slug": "population", "name": "People", "measure": "count"}],
+        }
+    )
+    load(write(tmp_path, doc))
+    crime = Indicator.objects.get(slug="all-crime")
+    assert crime.denominator_indicator is not None
+    assert crime.denominator_indicator.slug == "population"
+    del doc["datasets"][0]["indicators"][0]["denominator"]
+    load(write(tmp_path, doc))
+    crime.refresh_from_db()
+    assert crime.denominator_indicator is None
+    (event,) = AuditEvent.objects.filter(
+        action="indicator.updated", detail__indicator="all-crime"
+    ).order_by("-id")[:1]
+    assert event.detail["changed"] == {"denominator_indicator": ["population", None]}
 
 
 def mutate(edit) -> dict:
@@ -262,6 +293,14 @@ BAD = [
     (
         lambda d: d["datasets"].append({**d["datasets"][0], "slug": "more-crime"}),
         "datasets[1].indicators[0].slug: duplicate indicator",
+    ),
+    (
+        lambda d: d["datasets"][0]["indicators"][0].update(denominator="populaton"),
+        "datasets[0].indicators[0].denominator: unknown indicator 'populaton'",
+    ),
+    (
+        lambda d: d["datasets"][0]["indicators"][0].update(denominator="all-crime"),
+        "datasets[0].indicators[0].denominator: an indicator cannot be its own denominator",
     ),
 ]
 

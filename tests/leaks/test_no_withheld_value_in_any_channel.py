@@ -332,6 +332,32 @@ def test_map_values_endpoint(scenario):
     assert code in search.content.decode()
 
 
+def test_areas_of_concern_in_the_api_the_map_overlay_and_the_page(scenario):
+    """Scanning (layers/scanning.py): the withheld area is never flagged, and its figure
+    appears in no answer, at any level, through any of the three surfaces."""
+    code = scenario["secret_code"]
+    browser = Client()
+    browser.force_login(scenario["council_analyst"])
+    session = browser.session
+    session["purpose"] = PURPOSE["purpose"]
+    session.save()
+    for level in ("lsoa11", "msoa11", "ward13", "lad19"):
+        query = {"level": level, **PURPOSE}
+        api = scenario["client"].get("/api/v1/indicators/burglary/concerns/", query)
+        overlay = browser.get("/map/concerns/", {"indicator": "burglary", "level": level})
+        for where, response in ((f"api concerns {level}", api), (f"map concerns {level}", overlay)):
+            assert response.status_code == 200, (where, response.content)
+            body = response.json()
+            assert body["scanned"] and body["tests"] == ["hot_spot"], where
+            assert_clean(response.content.decode(), body, where=where)
+            assert code not in {c["area_code"] for c in body["concerns"]}, where
+        page = browser.get("/concerns/", {"indicator": "burglary", "level": level})
+        assert page.status_code == 200
+        assert_clean(page.content.decode(), where=f"concerns page {level}")
+        if level == "lsoa11":
+            assert code not in page.content.decode()
+
+
 def test_error_bodies(scenario):
     client, code = scenario["client"], scenario["secret_code"]
     outsider = APIClient()

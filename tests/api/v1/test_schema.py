@@ -27,6 +27,7 @@ def test_schema_documents_every_endpoint_with_its_errors():
         "/api/v1/indicators/",
         "/api/v1/agreements/mine/",
         "/api/v1/indicators/{slug}/values/",
+        "/api/v1/indicators/{slug}/concerns/",
         "/api/v1/datasets/{slug}/releases/",
     ):
         assert path in paths, path
@@ -39,6 +40,9 @@ def test_schema_documents_every_endpoint_with_its_errors():
         "format",
     }
     assert {"400", "401", "403", "404", "429"} <= set(values["responses"])
+    concerns = paths["/api/v1/indicators/{slug}/concerns/"]["get"]
+    assert {p["name"] for p in concerns["parameters"]} >= {"level", "period", "purpose"}
+    assert {"400", "401", "403", "404"} <= set(concerns["responses"])
     assert "tokenAuth" in schema["components"]["securitySchemes"]
 
 
