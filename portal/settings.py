@@ -326,6 +326,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": f"/{STATIC_URL.lstrip('/')}vendor/swagger-ui-dist",
     "SWAGGER_UI_FAVICON_HREF": f"/{STATIC_URL.lstrip('/')}vendor/swagger-ui-dist/favicon-32x32.png",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Stable names for enums that several responses share, so a partner's generated
+    # client does not get names like Access866Enum that change when an endpoint is added.
+    "ENUM_NAME_OVERRIDES": {
+        "AccessEnum": ["own_agency", "agreement", "public_agreement"],
+        "PartnerAccessEnum": ["own_agency", "agreement"],
+    },
 }
 
 # HTTP security headers (docs/security.md). Every script, style, image, font and worker
