@@ -8,12 +8,15 @@ user). A signed-in user sees exactly what anyone sees here.
 - /public/areas/<level>/<code>/: an area's public profile (layers.profile).
 
 The map's JSON endpoints are the public API's kind of view (api.v1.public.PublicView):
-no authentication, read-only, throttled per address.
+no authentication, read-only, throttled per address. The pages themselves share that
+allowance (`throttled`): a public profile costs as much as an API call.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
+from functools import wraps
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -22,7 +25,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 from rest_framework.request import Request
 
-from api.v1.public import PublicView
+from api.v1.public import PublicRateThrottle, PublicView
 from layers.catalogue import public_catalogue
 from layers.domain.access import Reason, Use
 from layers.domain.errors import NotFound, ParamError
@@ -35,6 +38,41 @@ from portal.exports.document import build_document
 from portal.pages.map import THEME_NAMES, _map_query, area_payload, map_config, map_payload
 
 PUBLIC_VIEWER = "the public"
+
+
+class PageThrottle(PublicRateThrottle):
+    """The public API's allowance per address, for the public pages, whoever asks (the
+    API's throttle leaves signed-in users alone; a page here is the same work for them)."""
+
+    def get_cache_key(self, request: Any, view: Any) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+def throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A public page, refused with 429 and a short page saying when to come back once its
+    address has used the public allowance (PUBLIC_API_THROTTLE_RATE)."""
+
+    @wraps(view)
+    def page(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        throttle = PageThrottle()
+        if throttle.allow_request(request, None):
+            return view(request, *args, **kwargs)
+        wait = max(1, int(throttle.wait() or 1))
+        response = render(
+            request,
+            "portal/error.html",
+            {
+                "status": 429,
+                "title": "Too many requests",
+                "detail": f"Too many pages from your address in a short time: please try "
+                f"again in {wait} seconds.",
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(wait)
+        return response
+
+    return page
 
 
 def _themes(catalogue: list[dict[str, Any]], loaded: set[str]) -> list[dict[str, Any]]:
@@ -74,6 +112,7 @@ def _themes(catalogue: list[dict[str, Any]], loaded: set[str]) -> list[dict[str,
 
 
 @require_GET
+@throttled
 def index(request: HttpRequest) -> HttpResponse:
     """GET /public/: the published datasets and indicators, their sources and policies,
     and a finder for an area's public profile."""
@@ -102,6 +141,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@throttled
 def public_map(request: HttpRequest) -> HttpResponse:
     """GET /public/map/: the map in its public mode."""
     levels = loaded_levels()
@@ -178,6 +218,7 @@ class PublicMapSearch(PublicView):
 
 
 @require_GET
+@throttled
 def profile(request: HttpRequest, level: str, code: str) -> HttpResponse:
     """GET /public/areas/<level>/<code>/: an area's profile with public figures only."""
     try:

@@ -215,3 +215,30 @@ def test_a_session_still_owing_its_second_factor_may_see_the_public_pages(world,
     response = client.get("/public/map/values/", {"indicator": "burglary", "level": "msoa11"})
     assert response.status_code == 200
     assert response.json()["agreement"]["reference"] == PUBLIC_REF  # not the owner's view
+
+
+def test_public_pages_share_the_public_allowance_per_address_signed_in_or_not(world, settings):
+    """The pages cost what the API costs (a profile reads every public indicator), so
+    they are throttled per address too, with a page saying when to come back."""
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {
+            **settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+            "public": "3/minute",
+        },
+    }
+    cache.clear()
+    visitor = Client()
+    urls = ["/public/", "/public/map/", f"/public/areas/msoa11/{world['msoa']}/"]
+    assert [visitor.get(url).status_code for url in urls] == [200, 200, 200]
+    refused = visitor.get("/public/")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert "Too many requests" in refused.content.decode()
+    # The JSON behind the map shares the same allowance.
+    assert visitor.get("/public/map/search/", {"q": "Le"}).status_code == 429
+    # Another address has its own; signing in does not lift the limit on these pages.
+    other = Client(REMOTE_ADDR="192.0.2.8")
+    assert other.get("/public/").status_code == 200
+    other.force_login(world["council_analyst"])
+    assert [other.get("/public/").status_code for _ in range(3)] == [200, 200, 429]
