@@ -6,8 +6,11 @@ the three tests of `layers.domain.scanning` on the figures the viewer is SHOWN, 
 writes one audit event for the scan (`concerns.read`).
 
 What is an input, and what is not:
+- The Poisson test's partnership rate is the partnership's released total over its
+  released denominator, both figures the viewer is shown; only when either is withheld
+  does it fall back to the tested areas' own counts and denominators.
 - A withheld figure (or no data) is not an input to anything: the area is left out of
-  the partnership rate and the FDR family of the Poisson test, out of the Gi* lattice
+  the FDR family of the Poisson test (and of the fallback rate), out of the Gi* lattice
   (weights and all: it is neither a value nor a neighbour), and its control chart is
   not drawn; an earlier period withheld for an area is left out of its history.
 - Where the indicator has a denominator, an area is tested only when both its count and
@@ -43,7 +46,7 @@ from layers.domain.scanning import (
     poisson_excess,
 )
 from layers.models import GeographyLevel, Indicator, Period
-from layers.protection import published_levels
+from layers.protection import PARTNERSHIP, PARTNERSHIP_CODE, published_levels
 from layers.read import (
     CUSTOM,
     Source,
@@ -67,8 +70,9 @@ CAUTION = 0.1  # warn when more than this share of the level's areas is withheld
 
 METHODS = (
     "Higher than expected: each area's count is compared with the count expected if it "
-    "had the partnership's rate (the total of the areas tested divided by their total "
-    "denominator, e.g. population), with an exact Poisson test; the chance of a "
+    "had the partnership's rate (the partnership's total divided by its denominator, "
+    "e.g. population; where the partnership total is withheld from you, the total of "
+    "the areas tested over theirs), with an exact Poisson test; the chance of a "
     "false alarm across all areas is controlled with the Benjamini-Hochberg false "
     f"discovery rate (q at most {FDR_Q}).",
     "Hot spot: Getis-Ord Gi* compares the figure of an area and its neighbours (areas "
@@ -82,8 +86,8 @@ METHODS = (
     "flagged when it is above the upper limit (mean + 3 standard deviations), not when "
     f"it equals it. At least {MIN_EARLIER_PERIODS} earlier periods are needed.",
     "Only figures you may see are used: a withheld figure [c] is not an input to any "
-    "test, and its area is left out of the partnership rate and of its neighbours' "
-    "hot-spot calculation.",
+    "test, and its area is not tested and is left out of its neighbours' hot-spot "
+    "calculation.",
 )
 
 
@@ -118,6 +122,9 @@ class Scan:
     n_history: int = 0  # earlier periods available to the control charts
     refused: dict[str, str] = field(default_factory=dict)
     q_level: float = FDR_Q
+    # Where the Poisson test's rate came from: the partnership's released total over its
+    # denominator, or (when either is withheld) the shown areas only.
+    rate_from: str | None = None
 
     @property
     def caution(self) -> str | None:
@@ -126,10 +133,16 @@ class Scan:
         counts with it."""
         if self.not_scanned or not self.n_areas or self.n_withheld / self.n_areas <= CAUTION:
             return None
+        rate = (
+            "the partnership rate is the partnership's own total, so expected counts are "
+            "not affected, but withheld areas are not tested."
+            if self.rate_from == "partnership"
+            else "the partnership rate comes from the shown areas only, so expected counts "
+            "may be off."
+        )
         return (
             f"{self.n_withheld} of {self.n_areas} areas are withheld from you and left out; "
-            "the partnership rate comes from the shown areas only, so expected counts may "
-            "be off. A coarser level withholds fewer figures."
+            f"{rate} A coarser level withholds fewer figures."
         )
 
     @property
@@ -283,6 +296,24 @@ def scan(
     return result
 
 
+def _partnership_rate(
+    source: Source, period: Period, den_source: Source, den_period: Period
+) -> float | None:
+    """The partnership's own rate: its released total over its released denominator,
+    both figures this viewer is shown (disclosure control withholds small counts, so the
+    shown areas alone give a leaning rate). None when either total is not shown."""
+    wanted = {PARTNERSHIP: [PARTNERSHIP_CODE]}
+    total = released_cells(source, [period], wanted)[period.code].get(PARTNERSHIP, {})
+    exposure = released_cells(den_source, [den_period], wanted)[den_period.code].get(
+        PARTNERSHIP, {}
+    )
+    count = _shown(total).get(PARTNERSHIP_CODE)
+    people = _shown(exposure).get(PARTNERSHIP_CODE)
+    if count is None or not people:
+        return None
+    return count / people
+
+
 def _run(
     result: Scan,
     source: Source,
@@ -314,8 +345,16 @@ def _run(
 
     excess: dict[str, Excess] = {}
     if latest_den is not None:
+        assert den_source is not None  # noqa: S101 (latest_den comes from it)
+        result.rate_from = "partnership"
+        rate = _partnership_rate(source, chosen, den_source, den_of[chosen.code])
+        if rate is None:
+            result.rate_from = "shown_areas"
         excess = poisson_excess(
-            {c: round(v) for c, v in counts.items()}, latest_den, q_level=result.q_level
+            {c: round(v) for c, v in counts.items()},
+            latest_den,
+            q_level=result.q_level,
+            rate=rate,
         )
         values = {c: v / latest_den[c] * RATE_PER for c, v in counts.items()}
     else:

@@ -99,18 +99,21 @@ def poisson_excess(
     denominators: Mapping[str, float],
     *,
     q_level: float = FDR_Q,
+    rate: float | None = None,
 ) -> dict[str, Excess]:
     """The exact Poisson test of every area that has both a count and a positive
-    denominator, against expected = denominator x partnership rate, where the rate is
-    the sum of those areas' counts over the sum of their denominators. The areas tested
-    are the FDR family; an area is flagged when its q-value is at most `q_level`.
-    Areas without both figures are not tested and not in the result."""
+    denominator, against expected = denominator x partnership rate. The rate is `rate`
+    when given (the partnership's own total over its denominator), else the sum of the
+    tested areas' counts over the sum of their denominators. The areas tested are the
+    FDR family; an area is flagged when its q-value is at most `q_level`. Areas without
+    both figures are not tested and not in the result."""
     tested = sorted(c for c in counts if c in denominators and denominators[c] > 0)
     if not tested:
         return {}
-    total = sum(counts[c] for c in tested)
-    exposure = sum(denominators[c] for c in tested)
-    rate = total / exposure
+    if rate is None:
+        total = sum(counts[c] for c in tested)
+        exposure = sum(denominators[c] for c in tested)
+        rate = total / exposure
     expected = {c: denominators[c] * rate for c in tested}
     p = [poisson_p_upper(counts[c], expected[c]) for c in tested]
     q = benjamini_hochberg(p)

@@ -13,6 +13,7 @@ from layers.domain.scanning import poisson_excess
 from layers.models import AuditEvent
 from tests.api.v1.conftest import token_client
 from tests.builders import MONTHS, build_scan_world, make_agreement
+from tests.layers.test_scanning_read import partnership_rate
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,8 @@ def test_flags_match_the_domain_function_over_the_shown_figures(world):
     people = {
         c: v["value"] for c, v in values_of(client, "population").items() if v["value"] is not None
     }
-    expected = poisson_excess(counts, people)
+    rate = partnership_rate(world["council_analyst"])
+    expected = poisson_excess(counts, people, rate=rate)
     flagged = {c for c, e in expected.items() if e.flagged}
     got = {
         c["area_code"] for c in body["concerns"] if any(r["test"] == "excess" for r in c["reasons"])
