@@ -17,8 +17,14 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from layers import priorities, scanning
 from layers.models import Agreement, AuditEvent, Product, ProductSource
 from layers.products import READ_ACTIONS
+
+# Every kind of read that releases figures under an agreement: values and area profiles
+# (which products may cite), and scans for areas of concern and the priorities dashboard
+# (its page and its exports).
+USAGE_ACTIONS = (*READ_ACTIONS, scanning.ACTION, priorities.ACTION)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +61,11 @@ def default_period(agreement: Agreement, *, today: date | None = None) -> tuple[
 
 def reads_under(reference: str, *, start: date, end: date) -> QuerySet[AuditEvent]:
     """Every granted read made under the agreement between `start` and `end` (inclusive,
-    local dates): a values read names it in its agreement column, a profile read in its
-    detail (all the agreements that granted part of it)."""
+    local dates): a values read names it in its agreement column; a profile, scan or
+    priorities read in its detail (all the agreements that granted part of it)."""
     return AuditEvent.objects.filter(
         Q(agreement_ref=reference) | Q(detail__agreements__contains=[reference]),
-        action__in=READ_ACTIONS,
+        action__in=USAGE_ACTIONS,
         at__date__gte=start,
         at__date__lte=end,
     )
@@ -104,8 +110,13 @@ def products_under(reference: str, *, start: date, end: date) -> list[Product]:
 
 
 def _dataset_label(action: str, title: str | None) -> str:
-    if action == "profile.read":
-        return f"{title} (area profiles)" if title else "area profiles (several datasets)"
+    kinds = {
+        "profile.read": "area profiles",
+        scanning.ACTION: "scans for areas of concern",
+        priorities.ACTION: "priorities dashboard",
+    }
+    if action in kinds:
+        return f"{title} ({kinds[action]})" if title else f"{kinds[action]} (several datasets)"
     return title or "(unknown dataset)"
 
 

@@ -166,3 +166,24 @@ class StatementTimeoutMiddleware:
             log.warning("statement timeout on %s %s", request.method, request.path)
             return errors.respond(request, 503)
         return None
+
+
+NUL_DETAIL = (
+    "The address holds a NUL character (%00), which no name, code or parameter may contain."
+)
+
+
+class NulCharacterMiddleware:
+    """A NUL byte in the path or the query string is a 400 with a readable message, before
+    any view passes it to PostgreSQL (which refuses NUL in text and would make it a 500).
+    Form fields are Django's to check (its CharField refuses NUL); upload bodies are
+    left alone here, since reading them would come before the upload size limit."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        query = request.META.get("QUERY_STRING", "")
+        if "\x00" in request.path or "%00" in query or "\x00" in query:
+            return errors.respond(request, 400, detail=NUL_DETAIL)
+        return self.get_response(request)

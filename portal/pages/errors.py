@@ -31,8 +31,9 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
-def respond(request: HttpRequest, status: int) -> HttpResponse:
-    title, detail = MESSAGES[status]
+def respond(request: HttpRequest, status: int, *, detail: str | None = None) -> HttpResponse:
+    title, default = MESSAGES[status]
+    detail = detail or default
     if _is_api(request):
         return problem(status, title, detail)
     return render(

@@ -14,10 +14,12 @@ from django.test import Client
 from django.utils import timezone
 
 from layers.domain.access import Use
-from layers.models import AuditEvent, Product
+from layers.models import AuditEvent, Indicator, Priority, Product
+from layers.priorities import dashboard, find_dashboard_area
 from layers.products import recent_reads, record_outcome, record_product
 from layers.profile import area_profile, find_area
 from layers.read import read_values
+from layers.scanning import scan
 from tests.builders import make_member, publish_crime, three_parties
 from tests.signin import sign_in
 
@@ -154,3 +156,30 @@ def test_products_using_the_agreement_are_listed_with_outcomes_and_the_csv_is_ne
 def test_the_agreement_page_links_to_the_report(world):
     html = sign_in(Client(), world["police_im"]).get("/agreements/ISA-2025-001/").content.decode()
     assert 'href="/agreements/ISA-2025-001/usage/"' in html
+
+
+def test_scans_and_priorities_reads_and_exports_count_as_use_of_the_agreement(world):
+    """Scanning for areas of concern and the priorities dashboard (its page and its
+    downloads) release figures under the agreement too: the report counts them."""
+    ana = world["council_analyst"]
+    Priority.objects.create(
+        slug="p-burglary", title="Reduce burglary", indicator=Indicator.objects.get(slug="burglary")
+    )
+    scan(ana, indicator="burglary", use=Use.MAP, purpose=PURPOSE)
+    whole = find_dashboard_area(ana, None)
+    dashboard(ana, whole, use=Use.MAP, purpose=PURPOSE)
+    dashboard(ana, whole, use=Use.EXPORT, purpose=PURPOSE)
+    actions = Counter(
+        e.action
+        for e in AuditEvent.objects.filter(action__in=["concerns.read", "priorities.read"])
+        if "ISA-2025-001" in (e.detail.get("agreements") or [e.agreement_ref])
+    )
+    assert actions == {"concerns.read": 1, "priorities.read": 2}
+    rows = rows_of(page(world["police_im"], "?format=csv"))
+    total = next(r for r in rows if r["section"] == "period")
+    assert int(total["reads"]) == 5 + 3  # the fixture's five, and these three
+    by = {(r["section"], r["item"]): r for r in rows}
+    assert int(by[("use", "export")]["reads"]) == 2  # a values export and the dashboard's
+    labels = {r["item"] for r in rows if r["section"] == "dataset"}
+    assert "Recorded Crime (scans for areas of concern)" in labels
+    assert any("priorities dashboard" in label for label in labels)
