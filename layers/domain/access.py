@@ -6,7 +6,7 @@ Pure: no Django, no database. layers.queries loads the grants; this module decid
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -191,19 +191,7 @@ def decide_public(
         candidate = (-_PUBLIC_CHECKS.index(failure), grant.agreement_ref, failure)
         if closest is None or candidate < closest:
             closest = candidate
-    if granting:
-        grant = min(granting, key=lambda g: (_negated(g.policy.strictness()), g.agreement_ref))
-        return Decision(
-            allowed=True,
-            reason=Reason.PUBLIC_AGREEMENT,
-            agreement_ref=grant.agreement_ref,
-            agreement_version=grant.version,
-            policy=grant.policy,
-            finest_level=grant.finest_level,
-        )
-    if closest is not None:
-        return Decision(allowed=False, reason=closest[2])
-    return Decision(allowed=False, reason=Reason.NO_AGREEMENT)
+    return _decided([(g, None) for g in granting], closest, Reason.PUBLIC_AGREEMENT)
 
 
 _PUBLIC_CHECKS: tuple[Reason, ...] = (
@@ -310,14 +298,25 @@ def decide(
             if closest is None or candidate < closest:
                 closest = candidate
 
+    return _decided(granting, closest, Reason.AGREEMENT)
+
+
+def _decided(
+    granting: Sequence[tuple[Grant, Membership | None]],
+    closest: tuple[int, str, Reason] | None,
+    reason: Reason,
+) -> Decision:
+    """The decision from the agreements that grant (with the membership each grants to,
+    none for the public): the strictest policy, ties to the lowest reference; else the
+    refusal of the agreement that came closest; else no agreement."""
     if granting:
         grant, membership = min(
             granting, key=lambda gm: (_negated(gm[0].policy.strictness()), gm[0].agreement_ref)
         )
         return Decision(
             allowed=True,
-            reason=Reason.AGREEMENT,
-            agency_id=membership.agency_id,
+            reason=reason,
+            agency_id=membership.agency_id if membership is not None else None,
             agreement_ref=grant.agreement_ref,
             agreement_version=grant.version,
             policy=grant.policy,
