@@ -36,6 +36,7 @@ from api.v1.schema import (
 )
 from layers.domain.access import Use
 from layers.domain.disclosure.policy import DisclosurePolicy
+from layers.domain.spreadsheet import neutral
 from layers.geography import area_geometry
 from layers.read import CUSTOM, ReleasedTable, level_named, read_values
 
@@ -108,13 +109,6 @@ def row_json(row: Any) -> dict[str, Any]:
     }
 
 
-def safe_cell(text: Any) -> Any:
-    """Neutralise spreadsheet formula injection in text cells (=, +, -, @, tab, CR)."""
-    if isinstance(text, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def values_csv(table: ReleasedTable) -> str:
     meta = table_meta(table)
     out = io.StringIO()
@@ -142,7 +136,7 @@ def values_csv(table: ReleasedTable) -> str:
     for row in table.rows:
         value = row.marker if row.value is None else _number(row.value)
         writer.writerow(
-            [row.area_code, safe_cell(row.area_name), value, row.status, row.rounded_to or ""]
+            [row.area_code, neutral(row.area_name), value, row.status, row.rounded_to or ""]
         )
     return out.getvalue()
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 import csv
 import io
 
+from layers.domain.spreadsheet import neutral
 from portal.exports.document import ProfileDocument
-from portal.exports.formatting import file_value, neutral
+from portal.exports.formatting import file_value
 
 COLUMNS = [
     "area_code",

@@ -93,11 +93,3 @@ def file_value(figure: Figure | None) -> Any:
         value = figure.value
         return int(value) if value is not None and float(value).is_integer() else value
     return figure.marker or ("[x]" if figure.status == "no_data" else "[c]")
-
-
-def neutral(text: Any) -> Any:
-    """Neutralise spreadsheet formula injection in a text cell (=, +, -, @, tab, CR), as
-    api.v1.values.safe_cell does: a spreadsheet shows the text, it never runs it."""
-    if isinstance(text, str) and text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from layers.domain.spreadsheet import neutral
 from layers.domain.travel import Direction, TargetStatus
 from layers.priorities import Dashboard, Method, Row
 from layers.profile import Figure, Provenance, provenance
@@ -24,7 +25,6 @@ from portal.exports.formatting import (
     SIGNIFICANCE_TEXT,
     figure_text,
     file_value,
-    neutral,
     number,
 )
 

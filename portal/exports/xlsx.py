@@ -13,8 +13,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from layers.domain.spreadsheet import neutral
 from portal.exports.document import ProfileDocument
-from portal.exports.formatting import SIGNIFICANCE_TEXT, file_value, neutral
+from portal.exports.formatting import SIGNIFICANCE_TEXT, file_value
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3A5F")
 HEADER_FONT = Font(bold=True, color="FFFFFF")

@@ -38,10 +38,10 @@ from layers.agreements import (
     usage_of,
     visible_agreements,
 )
+from layers.domain.spreadsheet import neutral
 from layers.models import Agency, Agreement
 from layers.products import product_agencies
 from layers.usage import default_period, usage_report
-from portal.exports.formatting import neutral
 from portal.forms import AgreementForm, AuditFilterForm, RenewForm, SuspendForm
 
 View = Callable[..., HttpResponse]

@@ -25,7 +25,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
 from api.v1.profile import profile_json
-from api.v1.values import NOTES, row_json, safe_cell, table_meta
+from api.v1.values import NOTES, row_json, table_meta
 from layers import audit
 from layers.agreements import version_named
 from layers.catalogue import catalogue_for
@@ -42,6 +42,7 @@ from layers.domain.choropleth import (
 )
 from layers.domain.comparison import Polarity, rank_order
 from layers.domain.errors import DomainError, NotFound, ParamError
+from layers.domain.spreadsheet import neutral
 from layers.geography import extents_of, search_areas
 from layers.profile import area_profile, find_area
 from layers.read import AccessRefused, ReleasedTable, read_values
@@ -557,7 +558,7 @@ def _csv(payload: dict[str, Any]) -> str:
         writer.writerow(
             [
                 row["area_code"],
-                safe_cell(row["area_name"]),
+                neutral(row["area_name"]),
                 *figures,
                 row["status"],
                 row.get("rank") or "",
