@@ -1,57 +1,104 @@
-"""The checked values of a release, held as columns until every row has been read.
+"""The checked values of a release, handed on a chunk at a time while the file is read.
 
-Holding them (about 45 bytes a value) does two things a streamed write cannot:
+Values are not held until the end: each chunk (one chunk of the file, in (indicator,
+period, area) order) goes to a writer that stores it while the next chunk is read and
+checked, so reading, checking and storing overlap. Only what the whole-file rules need
+is kept, about 24 bytes a value:
 - duplicates of (indicator, period, area) are found over the whole file at once, whichever
   way a row reached us (read directly, or converted from an older edition);
-- the values are written in the order of the read index (indicator, period, area), so
-  PostgreSQL's sort when it builds that index at publish finds them already in order (one
-  pass instead of a sort: for a million values about 1.4 s instead of 5 s on one core),
-  and the values of one indicator and period lie together on disk for the map's reads.
+- the areas seen, for the "no row for these areas" warning.
+
+Within a chunk the values go out in (indicator, period, area) order, so the values of one
+indicator and period lie together on disk for the map's reads, and the release's BRIN
+index (migration 0019) is built in one pass over them with no sort.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
 Ints = npt.NDArray[np.int64]
+Int32s = npt.NDArray[np.int32]
 Floats = npt.NDArray[np.float64]
 # (indicator id, area id, period code, value, numerator, denominator): see validate.Record
 RecordTuple = tuple[int, int, str, float, float | None, float | None]
 
 
 @dataclass(frozen=True, slots=True)
-class Sorted:
-    """Every value in the order of the read index, and the positions of repeats."""
+class Chunk:
+    """Checked values in (indicator, period, area) order; periods as indices into
+    `period_codes`, the release's period codes in the order first seen."""
 
     indicator_id: Ints
-    period_id: Ints
+    period: Int32s
     area_id: Ints
     value: Floats
     numerator: Floats | None
     denominator: Floats | None
-    # positions (in the sorted arrays) of a value whose (indicator, period, area) is on
-    # an earlier row too, and each value's row (only gathered when there are repeats)
-    repeated: Ints
-    row: Ints
+    period_codes: list[str]
 
     def __len__(self) -> int:
         return len(self.area_id)
 
 
-class Records:
-    """Values appended a chunk at a time; periods as small integers into `period_codes`."""
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """A value whose (indicator, period, area) is on an earlier row too."""
 
-    def __init__(self) -> None:
+    row: int
+    indicator_id: int
+    area_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What the whole file's values come to: how many, the repeats (in row order, the
+    later rows), and the distinct areas."""
+
+    n_values: int
+    repeats: list[Repeat]
+    area_ids: Ints
+
+
+Write = Callable[[Chunk], None]
+
+
+def _order(indicator_rank: Int32s, period: Int32s, area: Ints) -> tuple[Ints, Ints | None]:
+    """The (indicator, period, area) order of values, and one 63-bit key per value when
+    the three fit in one (they do unless a dataset has over 1,023 indicators, a release
+    over two million periods, or an area id over 2^32); one key sorts much faster than
+    three columns."""
+    fits = not len(area) or (
+        indicator_rank.max() < 1 << 10
+        and period.max() < 1 << 21
+        and area.min() >= 0
+        and area.max() < 1 << 32
+    )
+    if fits:
+        key = (indicator_rank.astype(np.int64) << 53) | (period.astype(np.int64) << 32) | area
+        return np.argsort(key, kind="stable"), key
+    return np.lexsort((area, period, indicator_rank)), None
+
+
+class Records:
+    """Values added a few calls at a time, flushed a chunk at a time to `write`."""
+
+    def __init__(self, write: Write | None = None) -> None:
+        self.write = write
         self.period_codes: list[str] = []
         self._period_index: dict[str, int] = {}
-        self._parts: list[
-            tuple[Ints, npt.NDArray[np.int32], Ints, Floats, Floats | None, Floats | None, Ints]
+        self._indicator_rank: dict[int, int] = {}
+        self._pending: list[
+            tuple[Ints, Int32s, Ints, Floats, Floats | None, Floats | None, Ints]
         ] = []
+        # per flushed chunk, in its stored order: indicator rank, period, area, row
+        self._kept: list[tuple[Int32s, Int32s, Ints, Ints]] = []
         self.n = 0
+        self.n_written = 0
 
     def period(self, code: str) -> int:
         """The small integer standing for a period code in this release."""
@@ -65,7 +112,7 @@ class Records:
         self,
         *,
         indicator_id: Ints | int,
-        period: npt.NDArray[np.int32],
+        period: Int32s,
         area_id: Ints,
         value: Floats,
         numerator: Floats | None,
@@ -76,7 +123,7 @@ class Records:
         if not n:
             return
         indicators = np.broadcast_to(np.asarray(indicator_id, dtype=np.int64), (n,))
-        self._parts.append(
+        self._pending.append(
             (
                 np.ascontiguousarray(indicators),
                 np.asarray(period, dtype=np.int32),
@@ -110,12 +157,22 @@ class Records:
             row=np.array([row for _, row in listed], dtype=np.int64),
         )
 
-    def sort(self, period_ids: dict[str, int]) -> Sorted:
-        """All values in (indicator id, period id, area id, row) order."""
-        parts = self._parts
-        empty = np.empty(0, dtype=np.int64)
+    def _ranks(self, indicator: Ints) -> Int32s:
+        """Each value's indicator as a small integer (ids in the order first seen)."""
+        ranks = self._indicator_rank
+        for found in distinct_ids(indicator).tolist():
+            ranks.setdefault(int(found), len(ranks))
+        known = np.array(sorted(ranks), dtype=np.int64)
+        rank_of_known = np.array([ranks[int(i)] for i in known], dtype=np.int32)
+        return rank_of_known[np.searchsorted(known, indicator)]
+
+    def flush(self, *, write: bool) -> None:
+        """Put the values added since the last flush in order and, when `write`, hand
+        them to the writer as one chunk (a file with problems is not written on: it is
+        rejected whole)."""
+        parts, self._pending = self._pending, []
         if not parts:
-            return Sorted(empty, empty, empty, np.empty(0), None, None, empty, empty)
+            return
 
         def joined(k: int) -> Floats | None:
             if all(p[k] is None for p in parts):
@@ -128,52 +185,65 @@ class Records:
             )
 
         indicator = np.concatenate([p[0] for p in parts])
-        period_index = np.concatenate([p[1] for p in parts])
+        period = np.concatenate([p[1] for p in parts])
         area = np.concatenate([p[2] for p in parts])
         row = np.concatenate([p[6] for p in parts])
-        ids_of_index = np.array([period_ids[c] for c in self.period_codes], dtype=np.int64)
-        indicators = distinct_ids(indicator)
-        if (
-            len(indicators) < 1 << 10
-            and len(ids_of_index) < 1 << 21
-            and area.min() >= 0
-            and area.max() < 1 << 32
-        ):
-            # One 63-bit key of ranks (which keep the ids' order) sorts much faster than
-            # four columns; the ranks are looked up in small tables, not searched.
-            indicator_rank = np.zeros(int(indicators[-1]) + 1, dtype=np.int64)
-            indicator_rank[indicators] = np.arange(len(indicators))
-            period_rank = np.argsort(np.argsort(ids_of_index)).astype(np.int64)
-            key = (indicator_rank[indicator] << 53) | (period_rank[period_index] << 32) | area
-            order = np.argsort(key, kind="stable")
-            sorted_key = key[order]
-            repeated = np.flatnonzero(sorted_key[1:] == sorted_key[:-1]) + 1
-            if len(repeated):
-                # A repeat rejects the file; report the later rows (rows did not all
-                # arrive in file order: converted ones come last).
-                order = np.lexsort((row, key))
+        rank = self._ranks(indicator)
+        order, _ = _order(rank, period, area)
+        self._kept.append((rank[order], period[order], area[order], row[order]))
+        if write and self.write is not None:
+            numerator, denominator = joined(4), joined(5)
+            self.write(
+                Chunk(
+                    indicator_id=indicator[order],
+                    period=period[order],
+                    area_id=area[order],
+                    value=np.concatenate([p[3] for p in parts])[order],
+                    numerator=None if numerator is None else numerator[order],
+                    denominator=None if denominator is None else denominator[order],
+                    period_codes=self.period_codes,
+                )
+            )
+            self.n_written += len(order)
+
+    def finish(self, *, write: bool) -> Summary:
+        """Flush what is left, then find repeats over every chunk."""
+        self.flush(write=write)
+        kept, self._kept = self._kept, []
+        if not kept:
+            return Summary(0, [], np.empty(0, dtype=np.int64))
+        rank = np.concatenate([k[0] for k in kept])
+        period = np.concatenate([k[1] for k in kept])
+        area = np.concatenate([k[2] for k in kept])
+        row = np.concatenate([k[3] for k in kept])
+        # Chunks are each in order: the stable sort merges their runs.
+        order, key = _order(rank, period, area)
+        if key is not None:
+            in_order = key[order]
+            same = in_order[1:] == in_order[:-1]
         else:
-            period = ids_of_index[period_index]
-            order = np.lexsort((row, area, period, indicator))
             same = (
-                (indicator[order][1:] == indicator[order][:-1])
+                (rank[order][1:] == rank[order][:-1])
                 & (period[order][1:] == period[order][:-1])
                 & (area[order][1:] == area[order][:-1])
             )
-            repeated = np.flatnonzero(same) + 1
-        value = np.concatenate([p[3] for p in parts])
-        numerator, denominator = joined(4), joined(5)
-        self._parts = []
-        return Sorted(
-            indicator_id=indicator[order],
-            period_id=ids_of_index[period_index[order]],
-            area_id=area[order],
-            value=value[order],
-            numerator=None if numerator is None else numerator[order],
-            denominator=None if denominator is None else denominator[order],
-            repeated=repeated.astype(np.int64),
-            row=row[order] if len(repeated) else empty,
-        )
+        repeats: list[Repeat] = []
+        if same.any():
+            # A repeat rejects the file; report the later rows (rows did not all arrive
+            # in file order: converted ones come last).
+            order = np.lexsort((row, area, period, rank))
+            same = (
+                (rank[order][1:] == rank[order][:-1])
+                & (period[order][1:] == period[order][:-1])
+                & (area[order][1:] == area[order][:-1])
+            )
+            ids = {rank: indicator for indicator, rank in self._indicator_rank.items()}
+            at = order[np.flatnonzero(same) + 1]
+            repeats = [
+                Repeat(int(row[i]), ids[int(rank[i])], int(area[i]))
+                for i in at[np.argsort(row[at], kind="stable")]
+            ]
+        return Summary(len(row) - len(repeats), repeats, distinct_ids(area))
 
 
 def distinct_ids(ids: Ints) -> Ints:

@@ -3,11 +3,12 @@ command, the upload page (through the background worker) and the API.
 
 1. keep the file (sha256); the same file for the same dataset again does nothing;
 2. read the header and map the columns;
-3. check every row (a chunk at a time, on integer codes: tabular.py), holding the good
-   values as columns (records.py);
-4. if anything is wrong, keep the release as `rejected` with its report; otherwise (with
-   commit) store the values in index order with one binary COPY into a table of the
-   release's own and publish it, in one transaction.
+3. check every row (a chunk at a time, on integer codes: tabular.py); with commit, each
+   chunk's good values go, in the read index's order, into a table of the release's own
+   by binary COPY while the next chunk is read (records.py, store.ValueStream);
+4. if anything is wrong (a repeat anywhere in the file included), keep the release as
+   `rejected` with its report and roll its table back; otherwise publish it, in the same
+   transaction.
 A crash or kill at any point leaves the previous release current: the new release's
 values are in an uncommitted transaction until the moment it is published.
 """
@@ -18,6 +19,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,9 +32,15 @@ from ingest.pipeline.detect import FileRefused, KeptFile, keep_file
 from ingest.pipeline.parse import ParseError, map_columns
 from ingest.pipeline.points import GEO_FORMATS, aggregate, is_points, read_points
 from ingest.pipeline.publish import publish_release
-from ingest.pipeline.records import Records, Sorted
+from ingest.pipeline.records import Records, Summary
 from ingest.pipeline.report import Problem
-from ingest.pipeline.store import ReleaseTable, large_changes, period_ids, working_on
+from ingest.pipeline.store import (
+    ReleaseTable,
+    ValueStream,
+    large_changes,
+    period_ids,
+    working_on,
+)
 from ingest.pipeline.tabular import Frames, TableChecker, read_frames
 from ingest.pipeline.validate import (
     MAX_PROBLEMS,
@@ -301,7 +309,7 @@ def _check(
                 counts = list(aggregate(points, context, dataset.level_id, outcome, problem))
                 records.add_tuples(counts, [0] * len(counts))
 
-        def finish(values: Sorted) -> None:
+        def finish(values: Summary) -> None:
             """Counts come out of a GROUP BY: no repeats; aggregate() counted them."""
 
     else:
@@ -334,12 +342,25 @@ def _check(
             on_progress(n)
 
     with transaction.atomic():
-        try:
-            fill()
-        except ParseError as exc:  # a row that breaks the table, found while reading
-            outcome.problems.append(Problem(str(exc)))
-            outcome.n_problems += 1
-        values = records.sort(period_ids(outcome.periods))
+        # With commit, values are stored while the file is read (store.ValueStream), into
+        # the release's own table: a rejection rolls it back with the rest.
+        stream: ValueStream | AbstractContextManager[None] = nullcontext()
+        if commit and release is not None:
+            table = ReleaseTable(dataset.id, release.id)
+            table.create()
+            stream = ValueStream(
+                table, lambda codes: period_ids({c: outcome.periods[c] for c in codes})
+            )
+            records.write = stream.write
+            if context.level_of_codes is not None:
+                context.level_of_codes = stream.paused(context.level_of_codes)
+        with stream:
+            try:
+                fill()
+            except ParseError as exc:  # a row that breaks the table, found while reading
+                outcome.problems.append(Problem(str(exc)))
+                outcome.n_problems += 1
+            values = records.finish(write=not outcome.n_problems)
         finish(values)
         n_values = outcome.n_records
         result.warnings.extend(outcome.warnings)
@@ -378,10 +399,7 @@ def _check(
             transaction.set_rollback(True)
             result.notes.append("Dry run: nothing written. Add --commit to publish.")
         else:
-            table = ReleaseTable(dataset.id, release.id)
-            table.create()
-            n_written = table.copy(values)
-            del values  # the rows are in the table now; free the memory before publishing
+            n_written = records.n_written
             previous = Release.objects.filter(
                 dataset=dataset, status=Release.Status.PUBLISHED
             ).first()

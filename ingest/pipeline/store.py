@@ -1,18 +1,20 @@
-"""Store a release's values: one binary COPY into a table of the release's own, attached
-as a partition of `layers_value` when the release is published."""
+"""Store a release's values: binary COPY, a chunk at a time, into a table of the
+release's own, attached as a partition of `layers_value` when the release is published."""
 
 from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 from django.db import connection
+from psycopg import Copy
 from psycopg.copy import QueuedLibpqWriter
 
-from ingest.pipeline.records import Sorted
+from ingest.pipeline.records import Chunk
 from layers.domain.periods import Period as PeriodValue
 from layers.models import Period
 from layers.sqlfile import load_statements
@@ -41,9 +43,9 @@ def ensure_dataset_partition(dataset_id: int) -> None:
 
 class ReleaseTable:
     """A release's values are loaded into a table of their own, with no index, and
-    attached as a partition (which builds its index in one pass over values already in
-    index order, see records.py) only when the release is published: loading is then as
-    cheap as a plain COPY, and dropping a release's values is dropping a table."""
+    attached as a partition when the release is published (which builds its BRIN index,
+    migration 0019, in one pass with no sort): loading is then as cheap as a plain
+    COPY, and dropping a release's values is dropping a table."""
 
     def __init__(self, dataset_id: int, release_id: int) -> None:
         self.dataset_id = int(dataset_id)
@@ -65,22 +67,17 @@ class ReleaseTable:
         """Make the values part of layers_value (inside the publishing transaction)."""
         dataset_table = _q("layers_value_d", self.dataset_id)
         with connection.cursor() as cursor:
-            # Building the index: give it memory and both cores.
-            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-            cursor.execute("SET LOCAL max_parallel_maintenance_workers = 2")
             cursor.execute(
                 f"ALTER TABLE {dataset_table} ATTACH PARTITION {self.name} "
                 f"FOR VALUES IN ({self.release_id})"
             )
-
-    def copy(self, values: Sorted, progress: Callable[[int], None] | None = None) -> int:
-        return copy_sorted(
-            table=self.name,
-            dataset_id=self.dataset_id,
-            release_id=self.release_id,
-            values=values,
-            progress=progress,
-        )
+            # Statistics now, not when autovacuum comes by: with none the planner reads
+            # the whole release for one indicator and period instead of using the BRIN
+            # index. A small sample is enough to see that the values lie in index order
+            # (autovacuum takes a full one later).
+            cursor.execute("SET LOCAL default_statistics_target = 10")
+            cursor.execute(f"ANALYZE {self.name}")
+            cursor.execute("RESET default_statistics_target")
 
 
 @contextmanager
@@ -161,16 +158,16 @@ def large_changes(
 
 _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 _TRAILER = (-1).to_bytes(2, "big", signed=True)
-COPY_ROWS = 262_144
+T = TypeVar("T")
 
 
 def _tuples(columns: list[int | np.ndarray | None]) -> np.ndarray:
     """COPY BINARY tuples for one run of rows, as one numpy structured array.
 
-    Each column is an int8 constant (`int`), int8 or float8 values (an array), or NULL
-    (`None`). Constant bytes next to each other (field counts, lengths, constants, NULLs)
-    are merged into one field written in one pass, so a million rows cost a handful of
-    passes over memory, not one per field.
+    Each column is an int8 constant (`int`), int4, int8 or float8 values (an array of
+    int32, int64 or float64), or NULL (`None`). Constant bytes next to each other (field
+    counts, lengths, constants, NULLs) are merged into one field written in one pass, so
+    a million rows cost a handful of passes over memory, not one per field.
     """
     n = next(len(c) for c in columns if isinstance(c, np.ndarray))
     fields: list[tuple[str, str]] = []
@@ -191,10 +188,10 @@ def _tuples(columns: list[int | np.ndarray | None]) -> np.ndarray:
         elif isinstance(column, int):
             constant += (8).to_bytes(4, "big") + column.to_bytes(8, "big", signed=True)
         else:
-            constant += (8).to_bytes(4, "big")
+            constant += column.dtype.itemsize.to_bytes(4, "big")
             close()
             name = f"v{len(fields)}"
-            fields.append((name, ">f8" if column.dtype.kind == "f" else ">i8"))
+            fields.append((name, column.dtype.newbyteorder(">").str))
             arrays[name] = column
     close()
     out = np.empty(n, dtype=np.dtype(fields))
@@ -208,8 +205,8 @@ def _tuples(columns: list[int | np.ndarray | None]) -> np.ndarray:
 def _binary_rows(
     constants: list[int], ints: list[np.ndarray], floats: list[np.ndarray | None]
 ) -> list[np.ndarray]:
-    """COPY BINARY tuples (constants, then int8 columns, then float8 columns with NaN as
-    NULL), in the order given (the order matters: see records.py): one structured array
+    """COPY BINARY tuples (int8 constants, then int4 or int8 columns, then float8 columns
+    with NaN as NULL), in the order given (the order matters: see records.py): one structured array
     per run of rows with the same NULLs (usually one run)."""
     n = len(ints[0])
     nulls = [np.ones(n, dtype=bool) if f is None else np.isnan(f) for f in floats]
@@ -230,39 +227,86 @@ def _binary_rows(
     return runs
 
 
-def copy_sorted(
-    *,
-    table: str,
-    dataset_id: int,
-    release_id: int,
-    values: Sorted,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """Write the values, in their order, with one binary COPY (sent in blocks, so that
-    the server stores one block while the next is built)."""
-    n = len(values)
-    if not n:
-        return 0
-    statement = _SQL["copy_values"].replace("layers_value", table, 1)
-    with connection.cursor() as cursor:
-        # The queued writer sends from a thread of its own (the socket wait releases the
-        # GIL), so the next block is built while the server stores this one.
-        raw = cursor.cursor  # Django's debug wrapper does not pass `writer` on
-        with raw.copy(statement, writer=QueuedLibpqWriter(raw)) as copy:
-            copy.write(_BINARY_HEADER)
-            for start in range(0, n, COPY_ROWS):
-                part = slice(start, start + COPY_ROWS)
-                for run in _binary_rows(
-                    [dataset_id, release_id],
-                    [values.indicator_id[part], values.period_id[part], values.area_id[part]],
-                    [
-                        values.value[part],
-                        None if values.numerator is None else values.numerator[part],
-                        None if values.denominator is None else values.denominator[part],
-                    ],
-                ):
-                    copy.write(memoryview(run).cast("B"))
-                if progress is not None:
-                    progress(min(start + COPY_ROWS, n))
+def _int4(ids: np.ndarray) -> np.ndarray:
+    """Ids as the values table stores them (integer: migration 0019)."""
+    if len(ids) and (ids.min() < 0 or ids.max() >= 1 << 31):
+        raise ValueError("an id does not fit the values table's integer columns")
+    return ids.astype(np.int32)
+
+
+class ValueStream:
+    """Stores chunks of a release's values in its table as they are checked.
+
+    Each chunk is sent through a binary COPY whose bytes a psycopg thread sends while
+    this thread goes back to reading and checking the file: the server stores one chunk
+    while the next is checked. The COPY is left open between chunks and closed only when
+    the connection is needed for something else (new periods to look up, `pause`), so
+    while the stream is open nothing else may use the connection: call `pause` first
+    (`paused` wraps a function that way). Use as a context manager: leaving it with an
+    exception cancels the COPY, and the transaction's rollback removes every value.
+    """
+
+    def __init__(
+        self,
+        table: ReleaseTable,
+        period_ids: Callable[[list[str]], dict[str, int]],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.table = table
+        self.period_ids = period_ids
+        self.progress = progress
+        self.n_written = 0
+        self._ids: dict[str, int] = {}
+        self._copying: AbstractContextManager[Copy] | None = None
+        self._copy: Copy | None = None
+
+    def __enter__(self) -> ValueStream:
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
+        self._close(error)
+
+    def _close(self, error: BaseException | None = None) -> None:
+        copying, self._copying, copy = self._copying, None, self._copy
+        self._copy = None
+        if copying is None or copy is None:
+            return
+        if error is None:
             copy.write(_TRAILER)
-    return n
+            copying.__exit__(None, None, None)  # waits for the server to store it all
+        else:
+            copying.__exit__(type(error), error, error.__traceback__)
+
+    def pause(self) -> None:
+        """Finish the COPY under way (if any) so that the connection can be used."""
+        self._close()
+
+    def paused(self, function: Callable[[list[str]], T]) -> Callable[[list[str]], T]:
+        def call(argument: list[str]) -> T:
+            self.pause()
+            return function(argument)
+
+        return call
+
+    def write(self, chunk: Chunk) -> None:
+        codes = chunk.period_codes
+        if len(self._ids) < len(codes):
+            self.pause()
+            self._ids.update(self.period_ids(codes[len(self._ids) :]))
+        period_id = np.array([self._ids[c] for c in codes], dtype=np.int64)
+        if self._copy is None:
+            statement = _SQL["copy_values"].replace("layers_value", self.table.name, 1)
+            raw = connection.cursor().cursor  # Django's debug wrapper does not pass `writer` on
+            self._copying = raw.copy(statement, writer=QueuedLibpqWriter(raw))
+            self._copy = self._copying.__enter__()
+            self._copy.write(_BINARY_HEADER)
+        for run in _binary_rows(
+            [self.table.dataset_id, self.table.release_id],
+            [_int4(chunk.indicator_id), _int4(period_id[chunk.period]), _int4(chunk.area_id)],
+            [chunk.value, chunk.numerator, chunk.denominator],
+        ):
+            # Queued: the psycopg thread sends it while this one reads on.
+            self._copy.write(memoryview(run).cast("B"))
+        self.n_written += len(chunk)
+        if self.progress is not None:
+            self.progress(self.n_written)

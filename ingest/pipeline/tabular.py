@@ -28,12 +28,12 @@ import numpy.typing as npt
 import pandas as pd
 
 from ingest.pipeline.parse import Columns, ParseError, Rows, read_table
-from ingest.pipeline.records import Records, Sorted, distinct_ids
+from ingest.pipeline.records import Records, Summary
 from ingest.pipeline.report import Problem
 from ingest.pipeline.validate import MAX_PROBLEMS, Context, RowChecker
 from layers.domain.periods import Period, PeriodError, parse_period
 
-CHUNK_ROWS = 250_000
+CHUNK_ROWS = 100_000
 # what an area code missing from the geography is (TableChecker._unknown_kinds)
 _KNOWN, _MISSING, _CONVERT_OR_OTHER_LEVEL, _SKIPPED, _UNKNOWN = range(5)
 _SAMPLE = 64 * 1024
@@ -486,7 +486,11 @@ class TableChecker:
         long: bool,
     ) -> None:
         measures = np.array([i.measure for i in self.indicator_list], dtype=object)
-        measure = measures[which] if len(which) else np.empty(0, dtype=object)
+
+        def of_measure(name: str) -> Bools:
+            """Which rows' indicator has this measure (compared once per indicator)."""
+            return (measures == name)[which]
+
         values = every[column]
         value, empty, bad = _parsed(values)
         ok = ~bad & ~empty
@@ -499,17 +503,17 @@ class TableChecker:
             )
         if bad.any():
             self.problem(rows[bad], column, values.take(bad).cells(), "not a number (value)")
-        is_score = measure == "score"
+        is_score = of_measure("score")
         negative = ok & (value < 0) & ~is_score
         if negative.any():
             self.problem(
                 rows[negative],
                 column,
                 values.take(negative).cells(),
-                "negative value for a " + measure[negative].astype(str).astype(object),
+                "negative value for a " + measures[which[negative]].astype(str).astype(object),
             )
             ok &= ~negative
-        fraction = ok & (measure == "count") & (value % 1 != 0)
+        fraction = ok & of_measure("count") & (value % 1 != 0)
         if fraction.any():
             self.problem(
                 rows[fraction],
@@ -540,7 +544,8 @@ class TableChecker:
                     rows[negative],
                     index,
                     cells.take(negative).cells(),
-                    f"negative {name} for a " + measure[negative].astype(str).astype(object),
+                    f"negative {name} for a "
+                    + measures[which[negative]].astype(str).astype(object),
                 )
                 ok &= ~negative
             if name == "numerator":
@@ -548,7 +553,7 @@ class TableChecker:
             else:
                 denominator = parsed
         if numerator is not None and denominator is not None:
-            over = ok & (measure != "rate") & (numerator > denominator)
+            over = ok & ~of_measure("rate") & (numerator > denominator)
             if over.any():
                 assert self.columns.numerator is not None  # noqa: S101
                 self.problem(
@@ -586,29 +591,30 @@ class TableChecker:
         }
         for frame in read_ahead(frames({i for i in exact if i is not None})):
             self.check(frame)
+            # Stored while the next chunk is read, unless the file is already rejected.
+            self.records.flush(write=not self.outcome.n_problems)
             if progress is not None:
                 progress(self.outcome.n_rows)
         merged = list(self.rows.merged_records())
         self.records.add_tuples(merged, [self.rows.merged_rows[(r[0], r[1], r[2])] for r in merged])
 
-    def finish(self, values: Sorted) -> None:
+    def finish(self, values: Summary) -> None:
         """Report repeated (indicator, period, area) values, in row order with the rest."""
-        if len(values.repeated):
+        if values.repeats:
             slugs = {i.id: i.slug for i in self.indicator_list}
             codes = {i: c for c, i in self.context.area_ids.items()}
-            for position in values.repeated:
+            for repeat in values.repeats:
                 self.outcome.n_problems += 1
                 if len(self._pending) + len(self.outcome.problems) < MAX_PROBLEMS:
-                    slug = slugs[int(values.indicator_id[position])]
                     self._pending.append(
                         (
-                            int(values.row[position]),
+                            repeat.row,
                             self.columns.area,
-                            codes.get(int(values.area_id[position]), ""),
-                            f"duplicate: {slug} for this area and period is already on "
-                            "an earlier row",
+                            codes.get(repeat.area_id, ""),
+                            f"duplicate: {slugs[repeat.indicator_id]} for this area and "
+                            "period is already on an earlier row",
                         )
                     )
-        self.outcome.n_records = len(values) - len(values.repeated)
-        self.outcome.area_ids_seen.update(distinct_ids(values.area_id).tolist())
+        self.outcome.n_records = values.n_values
+        self.outcome.area_ids_seen.update(values.area_ids.tolist())
         self.flush_problems()

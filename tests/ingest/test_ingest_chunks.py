@@ -1,8 +1,10 @@
 """The chunked, integer-coded checker: row numbers and duplicates across chunks, exact
-texts in messages, and values stored in the order of the read index."""
+texts in messages, values stored a chunk at a time while the file is read, and the read
+index."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,8 @@ from django.db import connection
 
 from ingest.pipeline import tabular
 from ingest.pipeline.run import Options, run
-from layers.models import Indicator, Release
+from layers.models import Area, Indicator, Period, Release
+from layers.queries import _VALUES_FOR_PERIOD, fetch_values
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +65,18 @@ def test_a_code_written_differently_is_still_a_duplicate(crime, tmp_path):
     assert "duplicate" in result.problems[0].message
 
 
-def test_values_are_stored_in_the_order_of_the_read_index(crime, tmp_path):
+def stored_keys(release: Release) -> list[tuple[int, int, int]]:
+    """(indicator, period, area) of a release's values, in the order they lie on disk."""
+    with connection.cursor() as cursor:
+        table = f"layers_value_r{int(release.id)}"
+        cursor.execute(f"SELECT indicator_id, period_id, area_id FROM {table} ORDER BY ctid")  # noqa: S608
+        return cursor.fetchall()
+
+
+def test_values_are_stored_a_chunk_at_a_time_each_in_the_order_of_the_read_index(
+    crime, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(tabular, "CHUNK_ROWS", 8)
     text = HEADER + "".join(
         f"E0101360{a},2024-0{m},{ind},{a + m}\n"
         for m in (3, 1, 2)
@@ -71,13 +85,76 @@ def test_values_are_stored_in_the_order_of_the_read_index(crime, tmp_path):
     )
     result = run(write(tmp_path, text), crime, commit=True)
     assert result.committed, result.render()
-    release = Release.objects.get(dataset=crime, status="published")
-    with connection.cursor() as cursor:
-        table = f"layers_value_r{int(release.id)}"
-        cursor.execute(f"SELECT indicator_id, period_id, area_id FROM {table} ORDER BY ctid")  # noqa: S608
-        stored = cursor.fetchall()
+    stored = stored_keys(Release.objects.get(dataset=crime, status="published"))
     assert len(stored) == 24
-    assert stored == sorted(stored)
+    # Each chunk of 8 rows (one month, both indicators) is stored in index order; the
+    # chunks follow one another as the file has them.
+    chunks = [stored[i : i + 8] for i in range(0, 24, 8)]
+    assert all(chunk == sorted(chunk) for chunk in chunks)
+    assert stored != sorted(stored)
+    months = [{period for _, period, _ in chunk} for chunk in chunks]
+    assert all(len(m) == 1 for m in months) and len(set().union(*months)) == 3
+
+
+def test_a_later_chunk_with_a_problem_rejects_the_file_and_stores_nothing(
+    crime, tmp_path, monkeypatch
+):
+    ok = HEADER + "E01013600,2024-03,all-crime,1\nE01013601,2024-03,all-crime,2\n"
+    first = run(write(tmp_path, ok), crime, commit=True)
+    assert first.committed, first.render()
+    monkeypatch.setattr(tabular, "CHUNK_ROWS", 2)
+    # Chunk 1 is good and goes to the table; chunk 2 holds an MSOA code, looked up in
+    # the database while chunk 1's COPY is still open; chunk 3 is good again.
+    text = HEADER + (
+        "E01013600,2024-04,all-crime,1\n"
+        "E01013601,2024-04,all-crime,2\n"
+        "E01013602,2024-04,all-crime,3\n"
+        "E02002829,2024-04,all-crime,4\n"
+        "E01013603,2024-05,all-crime,5\n"
+    )
+    second = run(write(tmp_path, text), crime, commit=True)
+    assert not second.ok
+    assert listed(second) == [
+        "row 5, column area_code, value 'E02002829': a msoa11 code, but this dataset is at lsoa11"
+    ]
+    assert Release.objects.get(dataset=crime, status="published") == first.release
+    assert second.release is not None and second.release.status == "rejected"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [f"layers_value_r{second.release.id}"])
+        assert cursor.fetchone() == (None,)
+        cursor.execute("SELECT count(*) FROM layers_value WHERE dataset_id = %s", [crime.id])
+        assert cursor.fetchone() == (2,)
+
+
+def test_the_read_index_finds_one_indicator_and_period_right_after_publishing(crime, tmp_path):
+    # 502 areas x 2 indicators x 12 months: enough pages for the planner to choose.
+    codes = list(
+        Area.objects.filter(level=crime.level)
+        .order_by("gss_code")
+        .values_list("gss_code", flat=True)
+    )
+    text = HEADER + "".join(
+        f"{code},2024-{m:02d},{ind},{k % 7}\n"
+        for m in range(1, 13)
+        for ind in ("all-crime", "burglary")
+        for k, code in enumerate(codes)
+    )
+    result = run(write(tmp_path, text), crime, commit=True)
+    assert result.committed, result.render()
+    release = Release.objects.get(dataset=crime, status="published")
+    indicator = Indicator.objects.get(dataset=crime, slug="burglary")
+    period = Period.objects.get(code="2024-07")
+    params = {"release_id": release.id, "indicator_id": indicator.id, "period_id": period.id}
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + _VALUES_FOR_PERIOD, params)
+        plan = json.dumps(cursor.fetchone()[0])
+    assert "Bitmap Index Scan" in plan and f"layers_value_r{release.id}" in plan
+    # Only a block range or two (16 pages, about 1,700 values each) around that indicator
+    # and month are read, not the release's 12,048 values.
+    assert '"Rows Removed by Index Recheck": ' in plan
+    removed = int(plan.split('"Rows Removed by Index Recheck": ')[1].split(",")[0])
+    assert removed + len(codes) < 4_000
+    assert len(fetch_values(release.id, indicator.id, period.id)) == len(codes)
 
 
 def test_a_row_that_breaks_the_table_is_reported_from_the_reading_thread(
