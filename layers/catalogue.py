@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from layers import queries
 from layers.domain.access import Permission, Use, decide_public, permissions
+from layers.domain.levels import Level
 from layers.models import Dataset, Release
-from layers.protection import published_levels
+from layers.protection import best_fit_has_figures, best_fit_levels, published_levels
 from layers.read import periods_of
 
 
@@ -33,12 +34,20 @@ def indicator_entries(dataset: Dataset, granted: list[Permission]) -> list[dict[
     """Each indicator of a readable dataset with its levels, periods and uses."""
     release = Release.objects.filter(dataset=dataset, status=Release.Status.PUBLISHED).first()
     uses = sorted({u.value for p in granted for u in p.uses})
+    own = dataset.level.as_domain()
+    best_fit = best_fit_levels(dataset.level)
+
+    def offered(lv: Level, p: Permission) -> bool:
+        if p.finest_level is not None and lv.is_finer_than(p.finest_level):
+            return False
+        return lv.slug not in best_fit or best_fit_has_figures(own, p.finest_level, p.policy)
+
     out = []
     for indicator in dataset.indicators.order_by("slug"):
         levels = [
             lv.slug
             for lv in published_levels(indicator, dataset.level, release)
-            if any(p.finest_level is None or not lv.is_finer_than(p.finest_level) for p in granted)
+            if any(offered(lv, p) for p in granted)
         ]
         periods = [p.code for p in periods_of(release, indicator)] if release else []
         out.append(
@@ -131,11 +140,16 @@ def public_catalogue() -> list[dict[str, Any]]:
             continue
         indicators = []
         decision = None
+        own = dataset.level.as_domain()
+        best_fit = best_fit_levels(dataset.level)
         for indicator in dataset.indicators.order_by("slug"):
             levels = []
             for lv in published_levels(indicator, dataset.level, release):
                 found = decide_public(dataset=ref, level=lv, on=today, grants=grants)
-                if found.allowed:
+                if found.allowed and (
+                    lv.slug not in best_fit
+                    or best_fit_has_figures(own, found.finest_level, found.policy)
+                ):
                     levels.append(lv.slug)
                     decision = decision or found
             periods = [p.code for p in periods_of(release, indicator)]

@@ -402,6 +402,26 @@ def published_levels(
     return [own, *sorted(others, key=lambda lv: (lv.rank, lv.slug))]
 
 
+def best_fit_levels(dataset_level: GeographyLevel) -> set[str]:
+    """Levels reached from the dataset's level only by a best-fit lookup (wards)."""
+    return queries.parent_level_slugs(dataset_level) - set(
+        queries.exact_parents_slugs(dataset_level)
+    )
+
+
+def best_fit_has_figures(
+    dataset_level: Level, finest: Level | None, policy: DisclosurePolicy | None
+) -> bool:
+    """Can a best-fit level (wards) have figures under an agreement with this finest level
+    and policy? By default wards are summed from the published units (_compute): where
+    the agreement's finest level is coarser than the dataset's, no unit is published and
+    every ward would read "no data". Only a policy that puts wards inside the protected
+    system gives them figures then. None for either: the owning agency (everything)."""
+    if finest is None or not dataset_level.is_finer_than(finest):
+        return True
+    return policy is not None and policy.ward_method is WardMethod.PROTECTED and policy.secondary
+
+
 def ratio_parts(
     release: Release, indicator: Indicator, period: Period
 ) -> dict[str, dict[str, tuple[float, float]]]:

@@ -363,6 +363,8 @@ class Permission:
     purposes: frozenset[str]
     finest_level: Level | None
     ends_on: date | None
+    # the agreement's disclosure policy (None for the owning agency's own data)
+    policy: DisclosurePolicy | None = None
 
 
 def permissions(
@@ -398,6 +400,7 @@ def permissions(
                     grant.purposes,
                     grant.finest_level,
                     grant.ends_on,
+                    grant.policy,
                 )
             )
     return out

@@ -96,6 +96,37 @@ def test_catalogue_levels_follow_the_agreements_finest_level(crime):
     assert "lsoa11" not in indicator["levels"] and "msoa11" in indicator["levels"]
 
 
+@pytest.mark.parametrize(
+    ("ward_method", "offered"), [("sum_of_published", False), ("protected", True)]
+)
+def test_wards_are_offered_only_where_they_can_have_figures(crime, ward_method, offered):
+    # Wards (a best-fit level) are summed from the published LSOAs by default: under an
+    # agreement whose finest level is MSOA no LSOA is published, so no ward could have a
+    # figure and wards are not offered; a policy that protects wards gives them figures.
+    client = token_client(crime["council_analyst"])
+    (before,) = client.get("/api/v1/indicators/").json()["indicators"]
+    assert "ward13" in before["levels"]
+    edit_agreement(
+        crime["agreement"],
+        terms=agreement_terms(finest_level="msoa11", ward_method=ward_method),
+        acting_user=None,
+        note="coarser",
+    )
+    (indicator,) = client.get("/api/v1/indicators/").json()["indicators"]
+    assert ("ward13" in indicator["levels"]) is offered
+    assert "msoa11" in indicator["levels"] and "lad19" in indicator["levels"]
+    # What the catalogue says agrees with what a read gives.
+    values = client.get(
+        "/api/v1/indicators/burglary/values/",
+        {"level": "ward13", "period": "2025-03", "purpose": "community_safety"},
+    ).json()
+    shown = [v for v in values.get("values", []) if v.get("value") is not None]
+    assert bool(shown) is offered
+    # The owner is never limited.
+    (owner,) = token_client(crime["police_analyst"]).get("/api/v1/indicators/").json()["indicators"]
+    assert "ward13" in owner["levels"]
+
+
 def test_suspended_agreement_drops_out_of_the_catalogue_but_not_out_of_mine(crime):
     edit_agreement(
         crime["agreement"],

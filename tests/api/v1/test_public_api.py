@@ -41,6 +41,8 @@ def test_public_catalogue_lists_only_public_datasets_with_their_policy(world):
     )
     burglary = next(i for i in crime["indicators"] if i["slug"] == "burglary")
     assert "lsoa11" not in burglary["levels"] and "msoa11" in burglary["levels"]
+    # Wards would come from published LSOAs, which the public never gets: not offered.
+    assert "ward13" not in burglary["levels"]
     assert burglary["periods"] == ["2025-02", "2025-03"]
 
 
