@@ -57,7 +57,8 @@ def test_map_pickers_offer_each_agency_only_what_its_agreements_allow_for_map(de
     assert sorted(ana["recorded-crime"]) == crime
     assert ana["recorded-crime"]["all-crime"] == ["lsoa11", "msoa11", "ward13", "lad19"]
     # ISA-2025-002's finest level is MSOA: no LSOA for the council
-    assert ana["ae-attendances"]["assault-attendances"] == ["msoa11", "ward13", "lad19"]
+    # MSOA at finest, and no wards: they come from LSOAs, which the council is not given.
+    assert ana["ae-attendances"]["assault-attendances"] == ["msoa11", "lad19"]
     assert ana["imd-2019"]["imd-rank"] == ["lsoa11"]  # a rank cannot be summed upwards
     fred = offered(page_config(signed_in("fred")))
     assert sorted(fred) == ["recorded-crime"]

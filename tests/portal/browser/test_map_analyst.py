@@ -106,7 +106,9 @@ def test_map_pickers_offer_each_agency_only_what_it_may_see(open_as):
     }
     ana.select_option("#theme-picker", "health")
     ana.wait_for_selector(READY)
-    assert options(ana, "#level-picker") == ["msoa11", "ward13", "lad19"]  # not LSOA
+    # Not LSOA (finer than the agreement), nor wards: they would be summed from LSOAs the
+    # council is not given, so every ward would read "no data".
+    assert options(ana, "#level-picker") == ["msoa11", "lad19"]
     assert offered(open_as("fred", "/", "community_safety")) == {"recorded-crime": crime}
     hana = open_as("hana")
     assert offered(hana) == {"ae-attendances": ["assault-attendances"]}
