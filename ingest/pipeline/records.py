@@ -67,21 +67,29 @@ class Summary:
 Write = Callable[[Chunk], None]
 
 
-def _order(indicator_rank: Int32s, period: Int32s, area: Ints) -> tuple[Ints, Ints | None]:
-    """The (indicator, period, area) order of values, and one 63-bit key per value when
-    the three fit in one (they do unless a dataset has over 1,023 indicators, a release
-    over two million periods, or an area id over 2^32); one key sorts much faster than
-    three columns."""
+def _key(indicator_rank: Int32s, period: Int32s, area: Ints) -> Ints | None:
+    """One 63-bit key per value, in (indicator, period, area) order, when the three fit
+    in one (they do unless a dataset has over 1,023 indicators, a release over two
+    million periods, or an area id over 2^32): one key sorts much faster than three
+    columns."""
     fits = not len(area) or (
         indicator_rank.max() < 1 << 10
         and period.max() < 1 << 21
         and area.min() >= 0
         and area.max() < 1 << 32
     )
-    if fits:
-        key = (indicator_rank.astype(np.int64) << 53) | (period.astype(np.int64) << 32) | area
-        return np.argsort(key, kind="stable"), key
-    return np.lexsort((area, period, indicator_rank)), None
+    if not fits:
+        return None
+    return (indicator_rank.astype(np.int64) << 53) | (period.astype(np.int64) << 32) | area
+
+
+def _order(indicator_rank: Int32s, period: Int32s, area: Ints) -> Ints:
+    """The (indicator, period, area) order of values (equal ones in no particular order:
+    they are repeats, which reject the file)."""
+    key = _key(indicator_rank, period, area)
+    if key is None:
+        return np.lexsort((area, period, indicator_rank))
+    return np.argsort(key)
 
 
 class Records:
@@ -189,7 +197,7 @@ class Records:
         area = np.concatenate([p[2] for p in parts])
         row = np.concatenate([p[6] for p in parts])
         rank = self._ranks(indicator)
-        order, _ = _order(rank, period, area)
+        order = _order(rank, period, area)
         self._kept.append((rank[order], period[order], area[order], row[order]))
         if write and self.write is not None:
             numerator, denominator = joined(4), joined(5)
@@ -216,19 +224,22 @@ class Records:
         period = np.concatenate([k[1] for k in kept])
         area = np.concatenate([k[2] for k in kept])
         row = np.concatenate([k[3] for k in kept])
-        # Chunks are each in order: the stable sort merges their runs.
-        order, key = _order(rank, period, area)
+        key = _key(rank, period, area)
         if key is not None:
-            in_order = key[order]
-            same = in_order[1:] == in_order[:-1]
+            # Only whether two keys are equal matters here: sort the keys, not an order.
+            in_order = np.sort(key)
+            any_repeat = bool((in_order[1:] == in_order[:-1]).any())
         else:
-            same = (
-                (rank[order][1:] == rank[order][:-1])
-                & (period[order][1:] == period[order][:-1])
-                & (area[order][1:] == area[order][:-1])
+            order = np.lexsort((area, period, rank))
+            any_repeat = bool(
+                (
+                    (rank[order][1:] == rank[order][:-1])
+                    & (period[order][1:] == period[order][:-1])
+                    & (area[order][1:] == area[order][:-1])
+                ).any()
             )
         repeats: list[Repeat] = []
-        if same.any():
+        if any_repeat:
             # A repeat rejects the file; report the later rows (rows did not all arrive
             # in file order: converted ones come last).
             order = np.lexsort((row, area, period, rank))

@@ -286,6 +286,8 @@ class TableChecker:
         self._periods: dict[str, Period | str] = {}
         self._asked: set[str] = set()  # codes whose level was looked up
         self._pending: list[tuple[int, int | None, str, str]] = []
+        self._codes: pd.Index | None = None
+        self._code_ids = np.empty(0, dtype=np.float64)
 
     def problem(
         self,
@@ -320,12 +322,14 @@ class TableChecker:
     def _area_ids(self, texts: Texts) -> Floats:
         """Area ids for distinct codes (NaN where unknown); lower case or padded codes
         are tidied first."""
+        if self._codes is None:  # once: a hash index of the level's codes
+            self._codes = pd.Index(list(self.context.area_ids), dtype=object)
+            self._code_ids = np.fromiter(self.context.area_ids.values(), dtype=np.float64)
+        position = self._codes.get_indexer(texts)
+        out = np.where(position >= 0, self._code_ids[position], np.nan)
         ids = self.context.area_ids
-        out = np.empty(len(texts), dtype=np.float64)
-        for i, code in enumerate(texts):
-            found = ids.get(code)
-            if found is None:
-                found = ids.get(code.strip().upper())
+        for i in np.flatnonzero(position < 0).tolist():
+            found = ids.get(texts[i].strip().upper())
             out[i] = np.nan if found is None else found
         return out
 
