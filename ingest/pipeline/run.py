@@ -41,7 +41,7 @@ from ingest.pipeline.store import (
     period_ids,
     working_on,
 )
-from ingest.pipeline.tabular import Frames, TableChecker, read_frames
+from ingest.pipeline.tabular import CellTexts, Frames, TableChecker, read_frames
 from ingest.pipeline.validate import (
     MAX_PROBLEMS,
     Context,
@@ -276,9 +276,10 @@ def _check(
     context = _context(dataset, options)
     header: list[str] | None = None
     frames: Frames | None = None
+    cell_texts: CellTexts | None = None
     if kept.file_format not in GEO_FORMATS:
         try:
-            header, frames = read_frames(kept.path, kept.file_format)
+            header, frames, cell_texts = read_frames(kept.path, kept.file_format)
         except ParseError as exc:
             result.problems.append(Problem(str(exc)))
             result.n_problems = 1
@@ -326,7 +327,7 @@ def _check(
             return _rejected(result, release, acting_user)
         if columns.ignored:
             result.notes.append(f"columns not used: {', '.join(columns.ignored)}")
-        checker = TableChecker(context, columns, header, records)
+        checker = TableChecker(context, columns, header, records, cell_texts)
         outcome = checker.outcome
 
         def fill() -> None:

@@ -18,7 +18,7 @@ import csv
 import io
 import threading
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from queue import Full, Queue
 from typing import Any, TypeVar
@@ -100,19 +100,24 @@ def check_text(path: Path) -> tuple[list[str], str]:
 
 
 Frames = Callable[[Collection[int]], Iterator[pd.DataFrame]]
+# (row, column) -> the cell's text exactly as written, for a few cells
+CellTexts = Callable[[Collection[tuple[int, int]]], dict[tuple[int, int], str]]
 
 
-def read_frames(path: Path, file_format: str) -> tuple[list[str], Frames]:
-    """The header, and a reader of chunks of the table indexed by spreadsheet row number
-    (the header is row 1). The reader is told which columns hold figures: those are read
-    as text, exactly, and the others as categorical columns."""
+def read_frames(path: Path, file_format: str) -> tuple[list[str], Frames, CellTexts | None]:
+    """The header, a reader of chunks of the table indexed by spreadsheet row number (the
+    header is row 1), and, for a CSV, a reader of a few cells' exact texts.
+
+    The chunk reader is told which columns to read as text, exactly; the others come as
+    categorical columns. A categorical column whose every text reads as a number comes
+    back with numbers for categories ("2.50" -> 2.5, "007" -> 7): fine for checking
+    figures, codes and periods, and messages quote such cells from the file itself
+    (TableChecker.flush_problems). Indicator names are read exactly when one of them
+    reads as a number, so that "007" is never taken for 7."""
     if file_format == "csv":
         header, delimiter = check_text(path)
 
         def frames(exact: Collection[int]) -> Iterator[pd.DataFrame]:
-            # A categorical column whose every text reads as a number comes back with
-            # numbers for categories ("007" -> 7): fine for codes and periods, not for
-            # figures, whose exact text goes into the messages.
             reader = pd.read_csv(
                 path,
                 sep=delimiter,
@@ -143,9 +148,29 @@ def read_frames(path: Path, file_format: str) -> tuple[list[str], Frames]:
                     )
                 ) from None
 
-        return header, frames
+        def cell_texts(cells: Collection[tuple[int, int]]) -> dict[tuple[int, int], str]:
+            """One pass over the file to the last row asked for (rows numbered as pandas
+            numbers them: one per record, blank lines included)."""
+            wanted: dict[int, list[int]] = {}
+            for row, column in cells:
+                wanted.setdefault(row, []).append(column)
+            out: dict[tuple[int, int], str] = {}
+            if not wanted:
+                return out
+            last = max(wanted)
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                records = csv.reader(handle, delimiter=delimiter)
+                for row, record in enumerate(records, start=1):
+                    for column in wanted.get(row, ()):
+                        if column < len(record):
+                            out[(row, column)] = record[column]
+                    if row >= last:
+                        break
+            return out
+
+        return header, frames, cell_texts
     header, rows = read_table(path, file_format)
-    return header, lambda exact: _frames_from_rows(rows, len(header))
+    return header, lambda exact: _frames_from_rows(rows, len(header)), None
 
 
 def _frames_from_rows(rows: Rows, width: int) -> Iterator[pd.DataFrame]:
@@ -209,9 +234,12 @@ class Column:
 
     codes: Ints
     texts: Texts
+    # False when the texts are numbers written back (the file's "2.50" is "2.5" here)
+    exact: bool = True
 
     @classmethod
     def of(cls, series: pd.Series) -> Column:
+        exact = True
         if isinstance(series.dtype, pd.CategoricalDtype):
             categorical = series.array
             codes = np.asarray(categorical.codes, dtype=np.int64)  # type: ignore[attr-defined]
@@ -219,16 +247,17 @@ class Column:
             texts = np.asarray(categories, dtype=object)
             if not pd.api.types.is_string_dtype(categories.dtype):  # read as numbers
                 texts = np.array(["" if pd.isna(t) else str(t) for t in texts], dtype=object)
+                exact = False
         else:
             found, uniques = pd.factorize(series.to_numpy(dtype=object))
             codes, texts = found.astype(np.int64), np.asarray(uniques, dtype=object)
         if len(codes) and codes.min() < 0:  # a missing cell reads as empty
             texts = np.append(texts, "")
             codes = np.where(codes < 0, len(texts) - 1, codes)
-        return cls(codes, texts)
+        return cls(codes, texts, exact)
 
     def take(self, mask: Bools) -> Column:
-        return Column(self.codes[mask], self.texts)
+        return Column(self.codes[mask], self.texts, self.exact)
 
     def cells(self) -> Texts:
         return self.texts[self.codes]
@@ -271,7 +300,12 @@ def _parsed(column: Column) -> tuple[Floats, Bools, Bools]:
 
 class TableChecker:
     def __init__(
-        self, context: Context, columns: Columns, header: list[str], records: Records
+        self,
+        context: Context,
+        columns: Columns,
+        header: list[str],
+        records: Records,
+        cell_texts: CellTexts | None = None,
     ) -> None:
         self.context = context
         self.columns = columns
@@ -287,6 +321,8 @@ class TableChecker:
         self._asked: set[str] = set()  # codes whose level was looked up
         self._pending: list[tuple[int, int | None, str, str]] = []
         self._codes: pd.Index | None = None
+        self.cell_texts = cell_texts
+        self._inexact: set[int] = set()  # columns read back as numbers in some chunk
         self._code_ids = np.empty(0, dtype=np.float64)
 
     def problem(
@@ -305,7 +341,8 @@ class TableChecker:
             self._pending.append((int(rows[i]), column, value, text))
 
     def flush_problems(self) -> None:
-        """Every problem noted so far, in row order (then column order)."""
+        """Every problem noted so far, in row order (then column order), quoting each
+        cell as the file has it."""
         self.outcome.problems.extend(
             Problem(
                 message,
@@ -317,6 +354,20 @@ class TableChecker:
         )
         self._pending.clear()
         order = {name: i for i, name in enumerate(self.header)}
+        if self._inexact and self.cell_texts is not None:
+            problems = self.outcome.problems
+            at = [
+                (p.row, order[p.column])
+                for p in problems
+                if p.row is not None and order.get(p.column or "", -1) in self._inexact
+            ]
+            texts = self.cell_texts(at)
+            self.outcome.problems = [
+                replace(p, value=texts.get((p.row, order[p.column]), p.value))
+                if p.row is not None and order.get(p.column or "", -1) in self._inexact
+                else p
+                for p in problems
+            ]
         self.outcome.problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", -1)))
 
     def _area_ids(self, texts: Texts) -> Floats:
@@ -398,6 +449,7 @@ class TableChecker:
     def check(self, frame: pd.DataFrame) -> None:
         """Check one chunk; good values go to the records, problems are noted."""
         every = {i: Column.of(frame[i]) for i in frame.columns}
+        self._inexact.update(i for i, column in every.items() if not column.exact)
         blank = np.ones(len(frame), dtype=bool)
         for column in every.values():
             blank &= (column.texts == "")[column.codes]
@@ -585,15 +637,14 @@ class TableChecker:
     def read(self, frames: Frames, progress: Callable[[int], None] | None = None) -> None:
         """Check every chunk, then add the values that came through an edition conversion."""
         columns = self.columns
-        # Figures, and indicator names (a slug such as "01" must not come back as 1).
-        exact = {
-            columns.value,
-            columns.numerator,
-            columns.denominator,
-            columns.indicator,
-            *columns.wide,
-        }
-        for frame in read_ahead(frames({i for i in exact if i is not None})):
+        # Indicator names, when one of the dataset's reads as a number ("01" must not
+        # come back as 1).
+        exact = set()
+        if columns.indicator is not None and any(
+            _numbers(pd.Series(list(self.context.indicators), dtype=object))[0].notna()
+        ):
+            exact.add(columns.indicator)
+        for frame in read_ahead(frames(exact)):
             self.check(frame)
             # Stored while the next chunk is read, unless the file is already rejected.
             self.records.flush(write=not self.outcome.n_problems)

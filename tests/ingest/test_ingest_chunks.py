@@ -202,3 +202,32 @@ def test_an_indicator_named_like_a_number_keeps_its_name(crime, tmp_path):
     text = HEADER + "E01013600,2024-03,007,1\nE01013601,2024-03,007,2\n"
     result = run(write(tmp_path, text), crime, commit=True)
     assert result.committed, result.render()
+
+
+def test_cells_read_back_as_numbers_are_quoted_from_the_file(crime, tmp_path, monkeypatch):
+    # Every figure reads as a number, so figures come back as numbers ("-05" as -5); the
+    # messages still quote the cells as the file has them, on the right rows, across
+    # chunks and past a quoted line break in a column that is not used.
+    monkeypatch.setattr(tabular, "CHUNK_ROWS", 2)
+    text = (
+        "area_code,period,indicator,value,note\n"
+        'E01013600,2024-03,all-crime,1,"two\nlines"\n'  # row 2
+        "E01013601,2024-03,all-crime,2.0,\n"  # row 3
+        "E01013602,2024-03,all-crime,3,\n"  # row 4
+        "E01013603,2024-03,all-crime,-05,\n"  # row 5
+        "E01013604,2024-03,all-crime,7.50,\n"  # row 6
+    )
+    result = run(write(tmp_path, text), crime, commit=True)
+    assert listed(result) == [
+        "row 5, column value, value '-05': negative value for a count",
+        "row 6, column value, value '7.50': a count must be a whole number",
+    ]
+
+
+def test_indicator_names_read_back_as_numbers_are_quoted_from_the_file(crime, tmp_path):
+    # No indicator of the dataset reads as a number: the column is read as codes, and
+    # a name that is not there is quoted as written.
+    text = HEADER + "E01013600,2024-03,0042,1\n"
+    result = run(write(tmp_path, text), crime, commit=False)
+    assert len(result.problems) == 1
+    assert str(result.problems[0]).startswith("row 2, column indicator, value '0042': unknown")
