@@ -353,8 +353,6 @@ def _check(
                 table, lambda codes: period_ids({c: outcome.periods[c] for c in codes})
             )
             records.write = stream.write
-            if context.level_of_codes is not None:
-                context.level_of_codes = stream.paused(context.level_of_codes)
         with stream:
             try:
                 fill()

@@ -7,7 +7,7 @@ import itertools
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
 import numpy as np
 from django.db import connection
@@ -158,7 +158,6 @@ def large_changes(
 
 _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 _TRAILER = (-1).to_bytes(2, "big", signed=True)
-T = TypeVar("T")
 
 
 def _tuples(columns: list[int | np.ndarray | None]) -> np.ndarray:
@@ -259,12 +258,27 @@ class ValueStream:
         self._ids: dict[str, int] = {}
         self._copying: AbstractContextManager[Copy] | None = None
         self._copy: Copy | None = None
+        self._before_queries: AbstractContextManager[None] | None = None
 
     def __enter__(self) -> ValueStream:
+        # Any query on this connection while a COPY is open would wait for the COPY's
+        # lock for ever: every query made through Django finishes the COPY first.
+        self._before_queries = connection.execute_wrapper(self._before_query)
+        self._before_queries.__enter__()
         return self
 
     def __exit__(self, kind: object, error: BaseException | None, trace: object) -> None:
-        self._close(error)
+        try:
+            self._close(error)
+        finally:
+            if self._before_queries is not None:
+                self._before_queries.__exit__(None, None, None)
+
+    def _before_query(
+        self, execute: Callable[..., Any], sql: str, params: Any, many: bool, context: Any
+    ) -> Any:
+        self.pause()
+        return execute(sql, params, many, context)
 
     def _close(self, error: BaseException | None = None) -> None:
         copying, self._copying, copy = self._copying, None, self._copy
@@ -280,13 +294,6 @@ class ValueStream:
     def pause(self) -> None:
         """Finish the COPY under way (if any) so that the connection can be used."""
         self._close()
-
-    def paused(self, function: Callable[[list[str]], T]) -> Callable[[list[str]], T]:
-        def call(argument: list[str]) -> T:
-            self.pause()
-            return function(argument)
-
-        return call
 
     def write(self, chunk: Chunk) -> None:
         codes = chunk.period_codes
