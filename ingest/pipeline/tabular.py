@@ -34,6 +34,10 @@ from ingest.pipeline.validate import MAX_PROBLEMS, Context, RowChecker
 from layers.domain.periods import Period, PeriodError, parse_period
 
 CHUNK_ROWS = 100_000
+# Much of a chunk's work is per distinct area code, and a chunk of a level with many
+# areas holds most of them: such a level reads in larger chunks (chunk_rows).
+AREAS_PER_STEP = 10_000
+MAX_STEPS = 5
 # what an area code missing from the geography is (TableChecker._unknown_kinds)
 _KNOWN, _MISSING, _CONVERT_OR_OTHER_LEVEL, _SKIPPED, _UNKNOWN = range(5)
 _SAMPLE = 64 * 1024
@@ -99,7 +103,17 @@ def check_text(path: Path) -> tuple[list[str], str]:
     return [h.strip() for h in header], delimiter
 
 
-Frames = Callable[[Collection[int]], Iterator[pd.DataFrame]]
+Frames = Callable[[Collection[int], int], Iterator[pd.DataFrame]]
+
+
+def chunk_rows(n_areas: int) -> int:
+    """Rows per chunk for a level of `n_areas` areas: CHUNK_ROWS, times one more for each
+    AREAS_PER_STEP areas up to MAX_STEPS (at national LSOA size, 35,700 areas, ten million
+    rows read in 8.6 s in chunks of 300,000 rather than 11.2 s in chunks of 100,000;
+    a small level keeps small chunks, so storing starts and ends sooner)."""
+    return CHUNK_ROWS * max(1, min(MAX_STEPS, n_areas // AREAS_PER_STEP))
+
+
 # (row, column) -> the cell's text exactly as written, for a few cells
 CellTexts = Callable[[Collection[tuple[int, int]]], dict[tuple[int, int], str]]
 
@@ -117,7 +131,7 @@ def read_frames(path: Path, file_format: str) -> tuple[list[str], Frames, CellTe
     if file_format == "csv":
         header, delimiter = check_text(path)
 
-        def frames(exact: Collection[int]) -> Iterator[pd.DataFrame]:
+        def frames(exact: Collection[int], rows: int) -> Iterator[pd.DataFrame]:
             reader = pd.read_csv(
                 path,
                 sep=delimiter,
@@ -125,7 +139,7 @@ def read_frames(path: Path, file_format: str) -> tuple[list[str], Frames, CellTe
                 encoding="utf-8-sig",
                 na_filter=False,
                 skip_blank_lines=False,
-                chunksize=CHUNK_ROWS,
+                chunksize=rows,
                 header=0,
                 names=list(range(len(header))),
                 engine="c",
@@ -170,16 +184,16 @@ def read_frames(path: Path, file_format: str) -> tuple[list[str], Frames, CellTe
 
         return header, frames, cell_texts
     header, rows = read_table(path, file_format)
-    return header, lambda exact: _frames_from_rows(rows, len(header)), None
+    return header, lambda exact, size: _frames_from_rows(rows, len(header), size), None
 
 
-def _frames_from_rows(rows: Rows, width: int) -> Iterator[pd.DataFrame]:
+def _frames_from_rows(rows: Rows, width: int, size: int) -> Iterator[pd.DataFrame]:
     numbers: list[int] = []
     cells: list[list[str]] = []
     for number, row in rows:
         numbers.append(number)
         cells.append((row + [""] * width)[:width])
-        if len(cells) >= CHUNK_ROWS:
+        if len(cells) >= size:
             yield pd.DataFrame(cells, index=numbers, columns=list(range(width)), dtype=object)
             numbers, cells = [], []
     if cells:
@@ -644,7 +658,7 @@ class TableChecker:
             _numbers(pd.Series(list(self.context.indicators), dtype=object))[0].notna()
         ):
             exact.add(columns.indicator)
-        for frame in read_ahead(frames(exact)):
+        for frame in read_ahead(frames(exact, chunk_rows(len(self.context.area_ids)))):
             self.check(frame)
             # Stored while the next chunk is read, unless the file is already rejected.
             self.records.flush(write=not self.outcome.n_problems)
