@@ -25,6 +25,7 @@ from layers.domain.disclosure.cells import MARKERS, PublicReason, Released, Stat
 from layers.domain.disclosure.overlay import sum_of_published
 from layers.domain.disclosure.policy import UNPROTECTED, DisclosurePolicy, policy_key
 from layers.domain.errors import DomainError, NotFound, ParamError
+from layers.domain.levels import Level
 from layers.domain.periods import PeriodError, parse_period
 from layers.geography import custom_area_code, visible_custom_areas
 from layers.models import (
@@ -104,6 +105,29 @@ def decide_access(
         )
         raise AccessRefused(decision)
     return decision
+
+
+def refuse_levels_unless_readable(
+    user: Any,
+    dataset: Dataset,
+    indicator: Indicator,
+    asked: GeographyLevel,
+    readable: list[Level],
+    *,
+    use: Use,
+    purpose: str | None,
+) -> None:
+    """A level the indicator is not published at: a caller allowed to read the dataset
+    at its coarsest published level is told which levels there are (400); anyone else
+    is refused as for any read (403, audited), and learns nothing about the indicator."""
+    coarsest = GeographyLevel.objects.get(slug=readable[-1].slug)
+    decide_access(user, dataset, coarsest, use=use, purpose=purpose)
+    raise ParamError(
+        f"{indicator.slug} is published at: {', '.join(lv.slug for lv in readable)}"
+        + (f", {CUSTOM}" if indicator.is_summable and indicator.measure == "count" else "")
+        + f"; not at {asked.slug}",
+        parameter="level",
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,11 +296,8 @@ def read_values(
     asked = dataset.level if is_custom else level_named(level)
     readable = published_levels(found, dataset.level, published_release(dataset))
     if asked.as_domain() not in readable:
-        raise ParamError(
-            f"{found.slug} is published at: {', '.join(lv.slug for lv in readable)}"
-            + (f", {CUSTOM}" if found.is_summable and found.measure == "count" else "")
-            + f"; not at {asked.slug}",
-            parameter="level",
+        refuse_levels_unless_readable(
+            user, dataset, found, asked, readable, use=use, purpose=purpose
         )
     if is_custom and not (found.is_summable and found.measure == "count"):
         raise ParamError(f"{found.slug} cannot be summed over custom areas", parameter="level")

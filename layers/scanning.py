@@ -59,6 +59,7 @@ from layers.read import (
     periods_of,
     published_release,
     record_read,
+    refuse_levels_unless_readable,
     released_cells,
     source_for,
 )
@@ -209,10 +210,8 @@ def scan(
     asked = level_named(level) if level else dataset.level
     readable = published_levels(found, dataset.level, published_release(dataset))
     if asked.as_domain() not in readable:
-        raise ParamError(
-            f"{found.slug} is published at: {', '.join(lv.slug for lv in readable)}; "
-            f"not at {asked.slug}",
-            parameter="level",
+        refuse_levels_unless_readable(
+            user, dataset, found, asked, readable, use=use, purpose=purpose
         )
     decision = decide_access(user, dataset, asked, use=use, purpose=purpose)
     release = current_release(dataset)

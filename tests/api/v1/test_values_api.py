@@ -167,6 +167,21 @@ def test_bad_parameters_are_400_problems_naming_the_parameter(crime, query, para
     assert str(SECRET) not in body["detail"]
 
 
+@pytest.mark.parametrize(
+    "url", [URL, "/api/v1/indicators/burglary/concerns/"], ids=["values", "concerns"]
+)
+def test_levels_an_indicator_is_published_at_are_told_only_to_a_reader(crime, url):
+    query = {"level": "oa11", "purpose": "community_safety"}
+    recipient = token_client(crime["council_analyst"]).get(url, query)
+    assert recipient.status_code == 400
+    assert "burglary is published at: lsoa11" in recipient.json()["detail"]
+    before = AuditEvent.objects.filter(action="access.refused").count()
+    outsider = token_client(crime["fire_analyst"]).get(url, query)
+    assert outsider.status_code == 403
+    assert "published at" not in outsider.content.decode()
+    assert AuditEvent.objects.filter(action="access.refused").count() == before + 1
+
+
 def test_unknown_indicator_is_404(crime):
     response = token_client(crime["council_analyst"]).get("/api/v1/indicators/nothing/values/", Q)
     assert response.status_code == 404 and response.json()["title"] == "Not found"
