@@ -9,6 +9,7 @@ not split them by agreement).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -50,6 +51,8 @@ class UsageReport:
     by_month: list[Tally] = field(default_factory=list)
     by_dataset: list[Tally] = field(default_factory=list)
     products: list[Product] = field(default_factory=list)
+    # products by other recipients, counted but not listed (see usage_report)
+    n_products_not_listed: int = 0
 
 
 def default_period(agreement: Agreement, *, today: date | None = None) -> tuple[date, date]:
@@ -120,8 +123,18 @@ def _dataset_label(action: str, title: str | None) -> str:
     return title or "(unknown dataset)"
 
 
-def usage_report(agreement: Agreement, *, start: date, end: date) -> UsageReport:
-    """The agreement's use between `start` and `end` (see the module docstring)."""
+def usage_report(
+    agreement: Agreement,
+    *,
+    start: date,
+    end: date,
+    products_of: Collection[int] | None = None,
+) -> UsageReport:
+    """The agreement's use between `start` and `end` (see the module docstring).
+
+    `products_of`: list only the products of these agencies and count the others (for a
+    recipient's information manager: the provider sees every product made with its
+    data, but one recipient's work is not another's to read); None lists them all."""
     events = reads_under(agreement.reference, start=start, end=end)
     totals = events.aggregate(
         reads=Count("id"), returned=Sum("n_returned"), withheld=Sum("n_withheld")
@@ -145,5 +158,10 @@ def usage_report(agreement: Agreement, *, start: date, end: date) -> UsageReport
         _tally(_dataset_label(r["action"], r["dataset__title"]), r, extra=r["level"])
         for r in _tallies(events, "dataset__title", "level", "action")
     ]
-    report.products = products_under(agreement.reference, start=start, end=end)
+    products = products_under(agreement.reference, start=start, end=end)
+    if products_of is not None:
+        listed = [p for p in products if p.agency_id in products_of]
+        report.n_products_not_listed = len(products) - len(listed)
+        products = listed
+    report.products = products
     return report

@@ -39,7 +39,7 @@ from layers.agreements import (
     visible_agreements,
 )
 from layers.domain.spreadsheet import neutral
-from layers.models import Agency, Agreement
+from layers.models import Agency, Agreement, Membership
 from layers.products import product_agencies
 from layers.usage import default_period, usage_report
 from portal.forms import AgreementForm, AuditFilterForm, RenewForm, SuspendForm
@@ -431,6 +431,10 @@ def _usage_csv(report: Any) -> str:
                 p.outcome_on.isoformat() if p.outcome_on else "",
             ]
         )
+    if report.n_products_not_listed:
+        writer.writerow(
+            ["products by other recipients (not listed)", report.n_products_not_listed] + [""] * 10
+        )
     return out.getvalue()
 
 
@@ -452,7 +456,15 @@ def agreement_usage(request: HttpRequest, reference: str) -> HttpResponse:
         start, end = end, start
     # Ten years at most: the monthly table has a row for every month asked for.
     start = max(start, end - timedelta(days=3660))
-    report = usage_report(agreement, start=start, end=end)
+    member_of = set(
+        Membership.objects.filter(user=request.user).values_list("agency_id", flat=True)
+    )
+    report = usage_report(
+        agreement,
+        start=start,
+        end=end,
+        products_of=None if agreement.provider_id in member_of else member_of,
+    )
     if request.GET.get("format") == "csv":
         audit.record(
             action="agreement.usage_exported",

@@ -153,6 +153,45 @@ def test_products_using_the_agreement_are_listed_with_outcomes_and_the_csv_is_ne
     ).exists()
 
 
+def test_a_recipient_sees_its_own_products_and_only_a_count_of_the_others(settings, tmp_path):
+    settings.FILE_STORE = tmp_path / "store"
+    parties = three_parties(recipients=["city-council", "fire-rescue"])
+    parties.update(publish_crime(parties, tmp_path))
+    fred = make_member("fred", parties["fire"], "analyst")
+    for user in (parties["council_analyst"], fred):
+        read_values(
+            user,
+            indicator="burglary",
+            level="lsoa11",
+            period="2025-03",
+            use=Use.MAP,
+            purpose=PURPOSE,
+        )
+    for user, agency, title in (
+        (parties["council_analyst"], parties["council"], "Council burglary briefing"),
+        (fred, parties["fire"], "Fire arson problem profile"),
+    ):
+        record_product(
+            user=user,
+            agency=agency,
+            fields={"title": title, "kind": "other", "made_on": timezone.localdate()},
+            groups=recent_reads(user)[:1],
+        )
+    provider = page(parties["police_im"]).content.decode()
+    assert "Council burglary briefing" in provider and "Fire arson problem profile" in provider
+    assert "by other recipients" not in provider
+    council = page(parties["council_im"])
+    html = council.content.decode()
+    assert "Council burglary briefing" in html and "Fire arson problem profile" not in html
+    assert "1 product by other recipients also cites" in html
+    rows = rows_of(page(parties["council_im"], "?format=csv"))
+    assert [r["item"] for r in rows if r["section"] == "product"] == ["Council burglary briefing"]
+    assert "Fire arson" not in page(parties["council_im"], "?format=csv").content.decode()
+    assert any(r["section"].startswith("products by other recipients") for r in rows)
+    fire = page(parties["fire_im"]).content.decode()
+    assert "Fire arson problem profile" in fire and "Council burglary briefing" not in fire
+
+
 def test_the_agreement_page_links_to_the_report(world):
     html = sign_in(Client(), world["police_im"]).get("/agreements/ISA-2025-001/").content.decode()
     assert 'href="/agreements/ISA-2025-001/usage/"' in html
