@@ -231,3 +231,31 @@ def test_indicator_names_read_back_as_numbers_are_quoted_from_the_file(crime, tm
     result = run(write(tmp_path, text), crime, commit=False)
     assert len(result.problems) == 1
     assert str(result.problems[0]).startswith("row 2, column indicator, value '0042': unknown")
+
+
+@pytest.mark.parametrize("areas_per_step", [10_000, 100], ids=["codes as categories", "as text"])
+def test_a_level_of_many_areas_is_read_the_same_way(crime, tmp_path, monkeypatch, areas_per_step):
+    # A level of many areas reads its codes as text, in larger chunks: 502 test LSOAs
+    # count as many when a step is 100 areas. Messages and values come out the same.
+    monkeypatch.setattr(tabular, "AREAS_PER_STEP", areas_per_step)
+    monkeypatch.setattr(tabular, "CHUNK_ROWS", 2)
+    text = HEADER + (
+        "E01013600,2024-03,all-crime,1\n"
+        " e01013601,2024-03,all-crime,2\n"  # tidied
+        "E01099999,2024-03,all-crime,3\n"  # unknown
+        "E02002829,2024-03,all-crime,4\n"  # another level
+        "E01013600,2024-03,all-crime,5\n"  # repeats row 2
+    )
+    result = run(write(tmp_path, text), crime, commit=False)
+    assert listed(result) == [
+        "row 4, column area_code, value 'E01099999': unknown area code: no lsoa11 area has it",
+        "row 5, column area_code, value 'E02002829': a msoa11 code, but this dataset is at lsoa11",
+        "row 6, column area_code, value 'E01013600': duplicate: all-crime for this area and "
+        "period is already on an earlier row",
+    ]
+    good = HEADER + "E01013600,2024-03,all-crime,1\n e01013601,2024-03,all-crime,2\n"
+    published = run(write(tmp_path, good), crime, commit=True)
+    assert published.committed, published.render()
+    release = Release.objects.get(dataset=crime, status="published")
+    assert len(stored_keys(release)) == 2
+    assert tabular.chunk_rows(502) == 2 * (5 if areas_per_step == 100 else 1)
