@@ -286,7 +286,13 @@ class ValueStream:
         if copying is None or copy is None:
             return
         if error is None:
-            copy.write(_TRAILER)
+            try:
+                copy.write(_TRAILER)
+            except BaseException as failed:  # the connection failed meanwhile
+                # End the COPY all the same: until it ends it holds the connection's
+                # lock, and the rollback that follows would wait for it for ever.
+                copying.__exit__(type(failed), failed, failed.__traceback__)
+                raise
             copying.__exit__(None, None, None)  # waits for the server to store it all
         else:
             copying.__exit__(type(error), error, error.__traceback__)

@@ -41,6 +41,7 @@ MAX_STEPS = 5
 # what an area code missing from the geography is (TableChecker._unknown_kinds)
 _KNOWN, _MISSING, _CONVERT_OR_OTHER_LEVEL, _SKIPPED, _UNKNOWN = range(5)
 _SAMPLE = 64 * 1024
+_MAX_CELL = 1 << 30
 _BLOCK = 1 << 20
 
 Texts = npt.NDArray[np.object_]
@@ -90,7 +91,8 @@ def check_text(path: Path) -> tuple[list[str], str]:
         delimiter = csv.Sniffer().sniff(sample[:16384], delimiters=",;\t|").delimiter
     except csv.Error:
         delimiter = ","
-    header = next(csv.reader(io.StringIO(sample), delimiter=delimiter), None)
+    # newline="": a file whose lines end in a lone CR reads as pandas reads it.
+    header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), None)
     if header is None:
         raise ParseError("the file is empty")
     if not header:
@@ -125,9 +127,10 @@ def read_frames(path: Path, file_format: str) -> tuple[list[str], Frames, CellTe
     The chunk reader is told which columns to read as text, exactly; the others come as
     categorical columns. A categorical column whose every text reads as a number comes
     back with numbers for categories ("2.50" -> 2.5, "007" -> 7): fine for checking
-    figures, codes and periods, and messages quote such cells from the file itself
-    (TableChecker.flush_problems). Indicator names are read exactly when one of them
-    reads as a number, so that "007" is never taken for 7."""
+    figures, codes and periods (Column.of writes a whole number back without ".0"), and
+    messages quote such cells from the file itself (TableChecker.flush_problems).
+    Indicator names are read exactly when one of them reads as a number, so that "007"
+    is never taken for 7."""
     if file_format == "csv":
         header, delimiter = check_text(path)
 
@@ -172,14 +175,19 @@ def read_frames(path: Path, file_format: str) -> tuple[list[str], Frames, CellTe
             if not wanted:
                 return out
             last = max(wanted)
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                records = csv.reader(handle, delimiter=delimiter)
-                for row, record in enumerate(records, start=1):
-                    for column in wanted.get(row, ()):
-                        if column < len(record):
-                            out[(row, column)] = record[column]
-                    if row >= last:
-                        break
+            # pandas reads cells of any length; the csv module stops at 128 kB unless told.
+            csv.field_size_limit(max(csv.field_size_limit(), _MAX_CELL))
+            try:
+                with path.open(encoding="utf-8-sig", newline="") as handle:
+                    records = csv.reader(handle, delimiter=delimiter)
+                    for row, record in enumerate(records, start=1):
+                        for column in wanted.get(row, ()):
+                            if column < len(record):
+                                out[(row, column)] = record[column]
+                        if row >= last:
+                            break
+            except csv.Error:  # the messages keep the texts pandas gave
+                pass
             return out
 
         return header, frames, cell_texts
@@ -242,6 +250,15 @@ def read_ahead(items: Iterator[T]) -> Iterator[T]:
         thread.join()
 
 
+def _written(number: Any) -> str:
+    """A number pandas read from a cell, as text again: a whole number without ".0" (a
+    chunk holding the periods "2024" and "2024.5" reads both as floats, and "2024" must
+    still read as the year)."""
+    if isinstance(number, float) and number.is_integer() and abs(number) < 2**53:
+        return str(int(number))
+    return str(number)
+
+
 @dataclass(slots=True)
 class Column:
     """One column of a chunk: a code per row into its distinct texts."""
@@ -260,7 +277,7 @@ class Column:
             categories = categorical.categories  # type: ignore[attr-defined]
             texts = np.asarray(categories, dtype=object)
             if not pd.api.types.is_string_dtype(categories.dtype):  # read as numbers
-                texts = np.array(["" if pd.isna(t) else str(t) for t in texts], dtype=object)
+                texts = np.array(["" if pd.isna(t) else _written(t) for t in texts], object)
                 exact = False
         else:
             found, uniques = pd.factorize(series.to_numpy(dtype=object))
@@ -651,8 +668,8 @@ class TableChecker:
     def read(self, frames: Frames, progress: Callable[[int], None] | None = None) -> None:
         """Check every chunk, then add the values that came through an edition conversion."""
         columns = self.columns
-        # Indicator names, when one of the dataset's reads as a number ("01" must not
-        # come back as 1).
+        # Indicator names are read as text when one of the dataset's reads as a number
+        # ("01" must not come back as 1).
         exact = set()
         if columns.indicator is not None and any(
             _numbers(pd.Series(list(self.context.indicators), dtype=object))[0].notna()

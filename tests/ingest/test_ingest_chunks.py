@@ -4,6 +4,7 @@ index."""
 
 from __future__ import annotations
 
+import faulthandler
 from pathlib import Path
 
 import pytest
@@ -259,3 +260,74 @@ def test_a_level_of_many_areas_is_read_the_same_way(crime, tmp_path, monkeypatch
     release = Release.objects.get(dataset=crime, status="published")
     assert len(stored_keys(release)) == 2
     assert tabular.chunk_rows(502) == 2 * (5 if areas_per_step == 100 else 1)
+
+
+def test_a_bad_period_among_years_is_the_only_problem(crime, tmp_path):
+    # "2024" and "2024.5" in one chunk both come back from pandas as floats: the years
+    # must still read as years, and the bad cell is quoted as written.
+    text = HEADER + "E01013600,2024,all-crime,1\nE01013601,2024.5,all-crime,2\n"
+    result = run(write(tmp_path, text), crime, commit=False)
+    (problem,) = listed(result)
+    assert problem.startswith("row 3, column period, value '2024.5': period not understood")
+
+
+def test_a_very_long_cell_before_a_problem_still_gives_a_report(crime, tmp_path):
+    # The csv module refuses cells over 128 kB unless told; pandas does not.
+    long_note = "x" * 200_000
+    text = (
+        "area_code,period,indicator,value,note\n"
+        f"E01013600,2024-03,all-crime,1,{long_note}\n"
+        "E01013601,2024-03,all-crime,2.50,\n"
+    )
+    result = run(write(tmp_path, text), crime, commit=True)
+    assert not result.ok
+    assert listed(result) == ["row 3, column value, value '2.50': a count must be a whole number"]
+    assert result.release is not None and result.release.status == "rejected"
+
+
+def test_lines_ending_in_a_lone_cr_are_read(crime, tmp_path):
+    path = tmp_path / "release.csv"
+    path.write_bytes(
+        b"area_code,period,indicator,value\rE01013600,2024-03,all-crime,1\r"
+        b"E01013601,2024-03,all-crime,2\r"
+    )
+    result = run(path, crime, commit=True)
+    assert result.committed, result.render()
+    assert "2 row(s) read, 2 value(s)" in result.notes[1]
+
+
+def test_a_failed_last_write_ends_in_an_error_not_a_hang(crime, tmp_path, monkeypatch, artifacts):
+    # The last write of the COPY fails (as when the server goes away): the COPY must
+    # still be ended, since until then it holds the connection's lock and the rollback
+    # would wait for it for ever.
+    from ingest.pipeline import store
+
+    monkeypatch.setattr(tabular, "CHUNK_ROWS", 2)
+    real_close = store.ValueStream._close
+
+    def failing_close(self, error=None):
+        if error is None and self._copy is not None:
+
+            def write(data):
+                raise RuntimeError("connection lost")
+
+            self._copy.write = write
+        return real_close(self, error)
+
+    monkeypatch.setattr(store.ValueStream, "_close", failing_close)
+    # A hang cannot be interrupted from Python (psycopg waits in C): if it happens, end
+    # the test run after 120 s, with every thread's traceback in the artifacts, rather
+    # than hang CI.
+    dump = (artifacts / "hang-failed-last-write.txt").open("w")
+    faulthandler.dump_traceback_later(120, exit=True, file=dump)
+    try:
+        text = HEADER + "".join(f"E0101360{a},2024-03,all-crime,{a}\n" for a in range(5))
+        with pytest.raises(RuntimeError, match="connection lost"):
+            run(write(tmp_path, text), crime, commit=True)
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        dump.close()
+    with connection.cursor() as cursor:  # the connection is usable again
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+    assert not Release.objects.filter(dataset=crime, status="published").exists()
