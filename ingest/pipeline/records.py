@@ -225,21 +225,10 @@ class Records:
         area = np.concatenate([k[2] for k in kept])
         row = np.concatenate([k[3] for k in kept])
         key = _key(rank, period, area)
-        if key is not None:
-            # Only whether two keys are equal matters here: sort the keys, not an order.
-            in_order = np.sort(key)
-            any_repeat = bool((in_order[1:] == in_order[:-1]).any())
-        else:
-            order = np.lexsort((area, period, rank))
-            any_repeat = bool(
-                (
-                    (rank[order][1:] == rank[order][:-1])
-                    & (period[order][1:] == period[order][:-1])
-                    & (area[order][1:] == area[order][:-1])
-                ).any()
-            )
         repeats: list[Repeat] = []
-        if any_repeat:
+        # Only whether two keys are equal matters first: sort the keys, not an order.
+        # Without packed keys (rare), go straight to the full search.
+        if key is None or bool((np.diff(np.sort(key)) == 0).any()):
             # A repeat rejects the file; report the later rows (rows did not all arrive
             # in file order: converted ones come last).
             order = np.lexsort((row, area, period, rank))
