@@ -239,9 +239,9 @@ class ValueStream:
     Each chunk is sent through a binary COPY whose bytes a psycopg thread sends while
     this thread goes back to reading and checking the file: the server stores one chunk
     while the next is checked. The COPY is left open between chunks and closed only when
-    the connection is needed for something else (new periods to look up, `pause`), so
-    while the stream is open nothing else may use the connection: call `pause` first
-    (`paused` wraps a function that way). Use as a context manager: leaving it with an
+    the connection is needed for something else (new periods to look up, an area code
+    of another level to find): any query made through Django while the stream is open
+    finishes the COPY first (`pause`). Use as a context manager: leaving it with an
     exception cancels the COPY, and the transaction's rollback removes every value.
     """
 
@@ -249,12 +249,9 @@ class ValueStream:
         self,
         table: ReleaseTable,
         period_ids: Callable[[list[str]], dict[str, int]],
-        progress: Callable[[int], None] | None = None,
     ) -> None:
         self.table = table
         self.period_ids = period_ids
-        self.progress = progress
-        self.n_written = 0
         self._ids: dict[str, int] = {}
         self._copying: AbstractContextManager[Copy] | None = None
         self._copy: Copy | None = None
@@ -320,6 +317,3 @@ class ValueStream:
         ):
             # Queued: the psycopg thread sends it while this one reads on.
             self._copy.write(memoryview(run).cast("B"))
-        self.n_written += len(chunk)
-        if self.progress is not None:
-            self.progress(self.n_written)
