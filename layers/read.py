@@ -116,15 +116,18 @@ def refuse_levels_unless_readable(
     *,
     use: Use,
     purpose: str | None,
+    custom: bool = False,
 ) -> None:
     """A level the indicator is not published at: a caller allowed to read the dataset
-    at its coarsest published level is told which levels there are (400); anyone else
-    is refused as for any read (403, audited), and learns nothing about the indicator."""
+    at its coarsest published level is told which levels there are (400; `custom`: the
+    caller's custom areas are among them for a summable count); anyone else is refused
+    as for any read (403, audited), and learns nothing about the indicator."""
     coarsest = GeographyLevel.objects.get(slug=readable[-1].slug)
     decide_access(user, dataset, coarsest, use=use, purpose=purpose)
+    summable = indicator.is_summable and indicator.measure == "count"
     raise ParamError(
         f"{indicator.slug} is published at: {', '.join(lv.slug for lv in readable)}"
-        + (f", {CUSTOM}" if indicator.is_summable and indicator.measure == "count" else "")
+        + (f", {CUSTOM}" if custom and summable else "")
         + f"; not at {asked.slug}",
         parameter="level",
     )
@@ -297,7 +300,7 @@ def read_values(
     readable = published_levels(found, dataset.level, published_release(dataset))
     if asked.as_domain() not in readable:
         refuse_levels_unless_readable(
-            user, dataset, found, asked, readable, use=use, purpose=purpose
+            user, dataset, found, asked, readable, use=use, purpose=purpose, custom=True
         )
     if is_custom and not (found.is_summable and found.measure == "count"):
         raise ParamError(f"{found.slug} cannot be summed over custom areas", parameter="level")

@@ -175,6 +175,8 @@ def test_levels_an_indicator_is_published_at_are_told_only_to_a_reader(crime, ur
     recipient = token_client(crime["council_analyst"]).get(url, query)
     assert recipient.status_code == 400
     assert "burglary is published at: lsoa11" in recipient.json()["detail"]
+    # Custom areas are offered for values, never scanned.
+    assert ("custom" in recipient.json()["detail"]) is (url == URL)
     before = AuditEvent.objects.filter(action="access.refused").count()
     outsider = token_client(crime["fire_analyst"]).get(url, query)
     assert outsider.status_code == 403
